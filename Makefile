@@ -1,0 +1,49 @@
+# Every list here comes from the crates themselves: a topic crate is a folder
+# `examples-<topic>/`, a recipe is a file `src/bin/<name>.rs` in it.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO ?= cargo
+CRATES := $(patsubst %/Cargo.toml,%,$(sort $(wildcard examples-*/Cargo.toml)))
+TOPICS := $(CRATES:examples-%=%)
+# Recipes run by `make run` write their demo inputs and outputs here (they use
+# the system temporary directory, which TMPDIR points at), never into the tree.
+SCRATCH := $(CURDIR)/target/run-scratch
+
+# (run-<topic> stays off .PHONY: phony targets skip pattern rules.)
+.PHONY: help run build-release test lint fmt clean
+
+help: ## List the targets.
+	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+	@echo "Topic crates: $(TOPICS)  (make run-<topic>)"
+
+run: $(addprefix run-,$(TOPICS)) ## Run every recipe of every crate on its default inputs (release build).
+	@echo; echo "Ran $$(ls $(addsuffix /src/bin/*.rs,$(CRATES)) | wc -l) recipes; scratch files are in $(SCRATCH)"
+
+build-release:
+	$(CARGO) build --release --locked --workspace --bins
+
+run-%: build-release ## Run the recipes of one crate, e.g. make run-threads.
+	@test -d examples-$* || { echo "no crate examples-$*; topics: $(TOPICS)"; exit 2; }
+	@mkdir -p $(SCRATCH)
+	@for src in examples-$*/src/bin/*.rs; do \
+	  bin=$$(basename "$$src" .rs); \
+	  echo; echo "==> cargo run --release -p examples-$* --bin $$bin"; \
+	  ( cd $(SCRATCH) && TMPDIR=$(SCRATCH) $(CARGO) run --release --locked --quiet \
+	      --manifest-path $(CURDIR)/Cargo.toml -p examples-$* --bin "$$bin" ) \
+	    || { echo "!! examples-$*/$$bin failed"; exit 1; }; \
+	done
+
+test: ## Build everything and run the whole test suite.
+	$(CARGO) test --locked --workspace
+
+lint: ## rustfmt check and clippy with warnings as errors, on every target.
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+fmt: ## Format the code.
+	$(CARGO) fmt --all
+
+clean: ## Remove build artefacts and scratch files.
+	$(CARGO) clean
