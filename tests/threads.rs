@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{NO_ARGS, catalogue};
+use std::fs;
+
+use common::{NO_ARGS, TempDir, catalogue};
 
 #[test]
 fn every_threads_recipe_is_in_the_readme_and_tested() {
@@ -62,4 +64,529 @@ fn spawn_join_refuses_zero_threads() {
     recipe!("spawn-join")
         .run(["--threads", "0"])
         .fails_with_one_line_naming("--threads");
+}
+
+// ------------------------------------------------------- short-lived-threads
+
+#[test]
+fn short_lived_threads_cookbook_slice_max_is_25_both_ways() {
+    let run = recipe!("short-lived-threads")
+        .run(["--len", "1000", "--cutoff", "10"])
+        .success();
+    let small: Vec<&str> = run.lines().into_iter().take(3).collect();
+    assert_eq!(
+        small,
+        [
+            "small slice [1, 25, -4, 10]",
+            "  crossbeam::scope max: Some(25)",
+            "  std::thread::scope max: Some(25)",
+        ]
+    );
+}
+
+#[test]
+fn short_lived_threads_large_slice_max_equals_sequential_max() {
+    for (len, cutoff, seed) in [
+        ("100000", "1000", "1"),
+        ("99999", "7", "2"),
+        ("3", "2", "3"),
+    ] {
+        let run = recipe!("short-lived-threads")
+            .run(["--len", len, "--cutoff", cutoff, "--seed", seed])
+            .success();
+        let sequential = run.value_of("  iter().max():").to_owned();
+        assert!(sequential.starts_with("Some("), "{}", run.dump());
+        let crossbeam = run.lines_starting_with("  crossbeam::scope max: ");
+        let std = run.lines_starting_with("  std::thread::scope max: ");
+        // The second line of each pair is the generated slice's maximum.
+        assert!(crossbeam[1].contains(&sequential), "{}", run.dump());
+        assert!(std[1].contains(&sequential), "{}", run.dump());
+        assert_eq!(run.last_line(), format!("All maxima agree: {sequential}"));
+    }
+}
+
+#[test]
+fn short_lived_threads_spawn_one_thread_per_split() {
+    // 1024 numbers, cutoff 128: splits at 1024, 512 (x2), 256 (x4) = 7 threads.
+    let run = recipe!("short-lived-threads")
+        .run(["--len", "1024", "--cutoff", "128"])
+        .success();
+    let crossbeam = run.lines_starting_with("  crossbeam::scope max: ");
+    assert!(crossbeam[1].ends_with("(7 threads)"), "{}", run.dump());
+    let std = run.lines_starting_with("  std::thread::scope max: ");
+    assert!(std[1].ends_with("(7 threads)"), "{}", run.dump());
+}
+
+#[test]
+fn short_lived_threads_empty_slice_has_no_max() {
+    let run = recipe!("short-lived-threads").run(["--len", "0"]).success();
+    assert_eq!(run.last_line(), "All maxima agree: None");
+}
+
+#[test]
+fn short_lived_threads_refuses_a_cutoff_below_two() {
+    recipe!("short-lived-threads")
+        .run(["--cutoff", "1"])
+        .fails_with_one_line_naming("--cutoff");
+}
+
+// ------------------------------------------------------------ thread-builder
+
+#[test]
+fn thread_builder_names_threads_and_catches_the_panic() {
+    let run = recipe!("thread-builder").run(NO_ARGS).success();
+    assert_eq!(
+        run.lines()[0].split(", id").next(),
+        Some("main thread: name Some(\"main\")")
+    );
+    // Each named worker reports its own name and stack size once, in any order.
+    for (name, stack) in [("worker-small-stack", 65536), ("worker-big-stack", 8388608)] {
+        let lines =
+            run.lines_starting_with(&format!("{name}: running with a {stack}-byte stack, id "));
+        assert_eq!(lines.len(), 1, "{}", run.dump());
+        assert_eq!(
+            run.value_of(&format!("joined {name}: returned ")),
+            name.len().to_string()
+        );
+    }
+    assert_eq!(
+        run.value_of("caught the panic of thread 'doomed':"),
+        "the answer was not 42"
+    );
+    // The OS thread carries the name: the panic hook reports it on stderr.
+    assert!(run.stderr.contains("thread 'doomed'"), "{}", run.dump());
+    assert!(
+        run.stderr.contains("the answer was not 42"),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(
+        run.last_line(),
+        "main is still running: 3 threads spawned, 1 panic caught"
+    );
+}
+
+// ----------------------------------------------------- available-parallelism
+
+fn cpu_counts(run: &common::Run) -> (usize, usize, usize) {
+    (
+        run.parsed("num_cpus::get(): "),
+        run.parsed("num_cpus::get_physical(): "),
+        run.parsed("std::thread::available_parallelism(): "),
+    )
+}
+
+#[test]
+fn available_parallelism_reports_three_positive_counts() {
+    let run = recipe!("available-parallelism").run(NO_ARGS).success();
+    let (logical, physical, available) = cpu_counts(&run);
+    assert!(
+        logical > 0 && physical > 0 && available > 0,
+        "{}",
+        run.dump()
+    );
+    // Both logical counts honour the same affinity mask as this test process.
+    let ours = std::thread::available_parallelism().unwrap().get();
+    assert_eq!((logical, available), (ours, ours), "{}", run.dump());
+    assert_eq!(
+        run.last_line(),
+        format!(
+            "Summary: {logical} logical CPUs, {physical} physical cores, available parallelism {available}"
+        )
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn available_parallelism_logical_counts_follow_taskset() {
+    let run = recipe!("available-parallelism")
+        .under(["taskset", "-c", "0"])
+        .run(NO_ARGS)
+        .success();
+    let (logical, physical, available) = cpu_counts(&run);
+    assert_eq!((logical, available), (1, 1), "{}", run.dump());
+    assert!(physical >= 1, "{}", run.dump());
+}
+
+// -------------------------------------------------------------- sha256-files
+
+const SHA256_EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+const SHA256_ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+/// FIPS 180-2's long test vector: one million `a`, read across many 64 KiB blocks.
+const SHA256_MILLION_A: &str = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
+
+/// A tree with known digests, mixed-case extensions and files to skip.
+fn iso_tree() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    let write = |name: &str, contents: &[u8]| {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, contents).unwrap();
+    };
+    write("empty.iso", b"");
+    write("abc.iso", b"abc");
+    write("nested/deeper/million-a.ISO", &vec![b'a'; 1_000_000]);
+    // Several MiB of varied bytes, checked against coreutils below.
+    write(
+        "nested/big.Iso",
+        &(0..5 * 1024 * 1024)
+            .map(|i: u32| (i * 7 % 251) as u8)
+            .collect::<Vec<_>>(),
+    );
+    write("nested/abc.txt", b"abc");
+    write("iso", b"no extension");
+    dir
+}
+
+/// The `(digest, path)` pairs of a `sha256sum`-format output.
+fn sums(stdout: &str) -> Vec<(&str, &str)> {
+    stdout
+        .lines()
+        .map(|line| {
+            line.split_once("  ")
+                .unwrap_or_else(|| panic!("not sha256sum format: {line:?}"))
+        })
+        .collect()
+}
+
+#[test]
+fn sha256_files_known_answers_sorted_by_path() {
+    let tree = iso_tree();
+    let root = tree.path().display().to_string();
+    let run = recipe!("sha256-files")
+        .run([root.as_str(), "--threads", "3"])
+        .success();
+    let sums = sums(&run.stdout);
+    let paths: Vec<String> = sums.iter().map(|(_, p)| p.to_string()).collect();
+    let expected_paths: Vec<String> = [
+        "abc.iso",
+        "empty.iso",
+        "nested/big.Iso",
+        "nested/deeper/million-a.ISO",
+    ]
+    .iter()
+    .map(|p| format!("{root}/{p}"))
+    .collect();
+    assert_eq!(paths, expected_paths, "{}", run.dump());
+    assert_eq!(sums[0].0, SHA256_ABC);
+    assert_eq!(sums[1].0, SHA256_EMPTY);
+    assert_eq!(sums[3].0, SHA256_MILLION_A);
+    assert!(run.stderr.ends_with(&format!(
+        "Hashed 4 *.iso files under {root} with 3 threads, 0 failed\n"
+    )));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn sha256_files_output_is_accepted_by_sha256sum_check() {
+    let tree = iso_tree();
+    let run = recipe!("sha256-files").run([tree.path()]).success();
+    let sums_file = tree.path().join("SUMS");
+    fs::write(&sums_file, &run.stdout).unwrap();
+    let check = std::process::Command::new("sha256sum")
+        .args(["--check", "--strict"])
+        .arg(&sums_file)
+        .output()
+        .expect("running coreutils sha256sum");
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "sha256sum -c rejected the output:\n{report}\n{}",
+        run.dump()
+    );
+    assert_eq!(
+        report.lines().filter(|l| l.ends_with(": OK")).count(),
+        4,
+        "{report}"
+    );
+}
+
+#[test]
+fn sha256_files_extension_option_is_case_insensitive() {
+    let tree = iso_tree();
+    let run = recipe!("sha256-files")
+        .run([tree.path().to_str().unwrap(), "--ext", ".TXT"])
+        .success();
+    let sums = sums(&run.stdout);
+    assert_eq!(sums.len(), 1, "{}", run.dump());
+    assert_eq!(sums[0].0, SHA256_ABC);
+    assert!(sums[0].1.ends_with("nested/abc.txt"));
+}
+
+#[cfg(unix)]
+#[test]
+fn sha256_files_broken_link_is_reported_and_the_rest_are_hashed() {
+    let tree = iso_tree();
+    std::os::unix::fs::symlink(
+        tree.path().join("missing-target"),
+        tree.path().join("broken.iso"),
+    )
+    .unwrap();
+    // Links are not followed by default: the broken one is simply skipped.
+    let run = recipe!("sha256-files").run([tree.path()]).success();
+    assert_eq!(sums(&run.stdout).len(), 4);
+    // Followed, it cannot be read: one failure, every other file still hashed.
+    let run = recipe!("sha256-files")
+        .run([tree.path().to_str().unwrap(), "--follow-links"])
+        .failure();
+    assert_eq!(sums(&run.stdout).len(), 4, "{}", run.dump());
+    assert!(run.stderr.contains("broken.iso"), "{}", run.dump());
+    assert!(run.stderr.contains(", 1 failed"), "{}", run.dump());
+}
+
+/// A file whose `read` fails even for root: `/proc/self/mem` at offset 0
+/// (an unmapped address) returns EIO. Reached through a followed link.
+#[cfg(target_os = "linux")]
+#[test]
+fn sha256_files_unreadable_file_is_reported_and_the_rest_are_hashed() {
+    let tree = iso_tree();
+    std::os::unix::fs::symlink("/proc/self/mem", tree.path().join("unreadable.iso")).unwrap();
+    let run = recipe!("sha256-files")
+        .run([
+            tree.path().to_str().unwrap(),
+            "--follow-links",
+            "--threads",
+            "2",
+        ])
+        .failure();
+    let hashed: Vec<&str> = sums(&run.stdout).iter().map(|(d, _)| *d).collect();
+    assert_eq!(hashed.len(), 4, "{}", run.dump());
+    assert!(hashed.contains(&SHA256_MILLION_A));
+    let error = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("unreadable.iso"))
+        .unwrap_or_else(|| panic!("{}", run.dump()));
+    assert!(error.starts_with("sha256-files: "), "{error}");
+    assert!(run.stderr.contains(", 1 failed"), "{}", run.dump());
+}
+
+#[test]
+fn sha256_files_default_demo_tree_hashes_every_iso() {
+    let run = recipe!("sha256-files").run(NO_ARGS).success();
+    let sums = sums(&run.stdout);
+    assert_eq!(sums.len(), 7, "{}", run.dump());
+    let digests: Vec<&str> = sums.iter().map(|(d, _)| *d).collect();
+    assert!(digests.contains(&SHA256_EMPTY) && digests.contains(&SHA256_ABC));
+    assert!(
+        sums.windows(2).all(|w| w[0].1 < w[1].1),
+        "not sorted by path:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("Hashed 7 *.iso files under"),
+        "{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn sha256_files_missing_directory_is_a_one_line_error() {
+    recipe!("sha256-files")
+        .run(["no/such/dir"])
+        .fails_with_one_line_naming("no/such/dir: no such directory");
+}
+
+#[test]
+fn sha256_files_refuses_zero_threads() {
+    recipe!("sha256-files")
+        .run(["--threads", "0"])
+        .fails_with_one_line_naming("--threads");
+}
+
+// ------------------------------------------------------------------- fractal
+
+fn render_fractal(dir: &std::path::Path, name: &str, extra: &[&str]) -> (Vec<u8>, image::RgbImage) {
+    let output = dir.join(name);
+    let mut args = vec!["--output", output.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let run = recipe!("fractal").run(&args).success();
+    assert_eq!(
+        run.value_of("Wrote").split(" PNG to ").nth(1),
+        Some(output.to_str().unwrap())
+    );
+    let bytes = fs::read(&output).unwrap();
+    let image = image::load_from_memory_with_format(&bytes, image::ImageFormat::Png)
+        .unwrap_or_else(|e| panic!("{name} is not a PNG: {e}"))
+        .to_rgb8();
+    (bytes, image)
+}
+
+#[test]
+fn fractal_png_has_the_asked_size_and_is_point_symmetric() {
+    let dir = TempDir::new().unwrap();
+    // Even and odd sizes: an odd size has a centre pixel mapped onto itself.
+    for (w, h) in [(160u32, 90u32), (101, 61)] {
+        let (_, image) = render_fractal(
+            dir.path(),
+            "julia.png",
+            &["--width", &w.to_string(), "--height", &h.to_string()],
+        );
+        assert_eq!(image.dimensions(), (w, h));
+        for (x, y, pixel) in image.enumerate_pixels() {
+            assert_eq!(
+                pixel,
+                image.get_pixel(w - 1 - x, h - 1 - y),
+                "pixel ({x}, {y}) of {w}x{h}"
+            );
+        }
+        // A blank or one-colour image would be symmetric too: demand a real picture.
+        let colours: std::collections::HashSet<_> = image.pixels().collect();
+        assert!(
+            colours.len() > 20,
+            "only {} colours in {w}x{h}",
+            colours.len()
+        );
+    }
+}
+
+#[test]
+fn fractal_threaded_render_equals_single_threaded_byte_for_byte() {
+    let dir = TempDir::new().unwrap();
+    let size = ["--width", "240", "--height", "135"];
+    let (one, _) = render_fractal(
+        dir.path(),
+        "one.png",
+        &[&size[..], &["--threads", "1"]].concat(),
+    );
+    let (default, _) = render_fractal(dir.path(), "default.png", &size);
+    let (many, _) = render_fractal(
+        dir.path(),
+        "many.png",
+        &[&size[..], &["--threads", "7"]].concat(),
+    );
+    assert!(
+        one == default,
+        "the default-threads PNG differs from the one-thread PNG"
+    );
+    assert!(
+        one == many,
+        "the 7-thread PNG differs from the one-thread PNG"
+    );
+}
+
+#[test]
+fn fractal_default_output_goes_to_the_temp_directory() {
+    let dir = TempDir::new().unwrap();
+    let run = recipe!("fractal")
+        .run_in(dir.path(), ["--width", "64", "--height", "36"])
+        .success();
+    let expected = dir.path().join("fractal.png");
+    assert_eq!(
+        run.last_line(),
+        format!("Wrote 64x36 PNG to {}", expected.display())
+    );
+    assert!(image::open(&expected).is_ok());
+}
+
+#[test]
+fn fractal_refuses_zero_and_absurd_sizes() {
+    recipe!("fractal")
+        .run(["--width", "0"])
+        .fails_with_one_line_naming("--width");
+    recipe!("fractal")
+        .run(["--height", "100000"])
+        .fails_with_one_line_naming("--height");
+    recipe!("fractal")
+        .run(["--width", "16384", "--height", "16384"])
+        .fails_with_one_line_naming("megapixels");
+    recipe!("fractal")
+        .run(["--threads", "0"])
+        .fails_with_one_line_naming("--threads");
+}
+
+#[test]
+fn fractal_unwritable_output_is_a_one_line_error() {
+    recipe!("fractal")
+        .run([
+            "--width",
+            "8",
+            "--height",
+            "8",
+            "--output",
+            "no/such/dir/julia.png",
+        ])
+        .fails_with_one_line_naming("no/such/dir/julia.png");
+}
+
+// ------------------------------------------------------------------ dir-size
+
+#[test]
+fn dir_size_counts_every_file_and_byte_of_a_generated_tree() {
+    let dir = TempDir::new().unwrap();
+    let (mut files, mut bytes) = (0u64, 0u64);
+    for d in 0..6 {
+        let sub = dir.path().join(format!("d{d}/e{}", d % 3));
+        fs::create_dir_all(&sub).unwrap();
+        for f in 0..(40 + d * 7) {
+            let len = (f * 131 + d * 17) % 3000;
+            fs::write(sub.join(format!("f{f}")), vec![0u8; len]).unwrap();
+            files += 1;
+            bytes += len as u64;
+        }
+    }
+    fs::write(dir.path().join("top"), b"12345").unwrap();
+    files += 1;
+    bytes += 5;
+    let root = dir.path().display().to_string();
+    for threads in ["1", "4"] {
+        let run = recipe!("dir-size")
+            .run([root.as_str(), "--threads", threads])
+            .success();
+        assert_eq!(run.parsed::<u64>("Files: "), files, "{}", run.dump());
+        assert_eq!(
+            run.last_line(),
+            format!(
+                "Total: {files} files, {bytes} bytes under {root} (0 failed, {threads} threads)"
+            )
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn dir_size_does_not_follow_links() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("real"), vec![0u8; 1000]).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("link")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+    let run = recipe!("dir-size").run([dir.path()]).success();
+    assert_eq!(run.parsed::<u64>("Files: "), 1, "{}", run.dump());
+    assert!(
+        run.last_line()
+            .starts_with("Total: 1 files, 1000 bytes under"),
+        "{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn dir_size_empty_directory_is_zero() {
+    let dir = TempDir::new().unwrap();
+    let run = recipe!("dir-size").run([dir.path()]).success();
+    assert!(
+        run.last_line().starts_with("Total: 0 files, 0 bytes under"),
+        "{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn dir_size_default_demo_tree_has_2000_files() {
+    let run = recipe!("dir-size").run(NO_ARGS).success();
+    assert_eq!(run.parsed::<u64>("Files: "), 2000, "{}", run.dump());
+    assert_eq!(run.parsed::<u64>("Directories: "), 17, "{}", run.dump());
+}
+
+#[test]
+fn dir_size_missing_directory_is_a_one_line_error() {
+    recipe!("dir-size")
+        .run(["does-not-exist"])
+        .fails_with_one_line_naming("does-not-exist: no such directory");
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("plain-file");
+    fs::write(&file, b"x").unwrap();
+    recipe!("dir-size")
+        .run([&file])
+        .fails_with_one_line_naming("not a directory");
 }

@@ -48,6 +48,7 @@ pub struct Recipe {
     exe: &'static str,
     deadline: Duration,
     envs: Vec<(String, String)>,
+    wrapper: Vec<String>,
 }
 
 impl Recipe {
@@ -57,7 +58,14 @@ impl Recipe {
             exe,
             deadline: DEADLINE,
             envs: Vec::new(),
+            wrapper: Vec::new(),
         }
+    }
+
+    /// Runs the binary through a wrapper command, e.g. `["taskset", "-c", "0"]`.
+    pub fn under<const N: usize>(mut self, wrapper: [&str; N]) -> Self {
+        self.wrapper = wrapper.iter().map(|w| (*w).to_owned()).collect();
+        self
     }
 
     /// Sets an environment variable for the child (e.g. `TMPDIR`).
@@ -90,7 +98,14 @@ impl Recipe {
             .into_iter()
             .map(|a| a.as_ref().to_string_lossy().into_owned())
             .collect();
-        let mut cmd = assert_cmd::Command::new(self.exe);
+        let mut cmd = match self.wrapper.split_first() {
+            None => assert_cmd::Command::new(self.exe),
+            Some((program, wrapper_args)) => {
+                let mut cmd = assert_cmd::Command::new(program);
+                cmd.args(wrapper_args).arg(self.exe);
+                cmd
+            }
+        };
         cmd.args(&args)
             .current_dir(dir)
             .env("TMPDIR", dir)

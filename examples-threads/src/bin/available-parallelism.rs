@@ -1,0 +1,44 @@
+//! How many threads should a pool have? Three ways to ask, and what each counts.
+//!
+//! - `num_cpus::get()`: the logical CPUs this process may run on. It honours
+//!   the CPU affinity mask (`taskset`) and, on Linux, a cgroup CPU quota
+//!   (containers started with `--cpus`).
+//! - `num_cpus::get_physical()`: physical cores, ignoring hyper-threads and
+//!   ignoring affinity: a property of the machine, not of this process.
+//! - `std::thread::available_parallelism()` (std since Rust 1.59): the
+//!   standard library's answer, honouring affinity and cgroup quotas like
+//!   `num_cpus::get()`. It returns `io::Result<NonZeroUsize>`: the OS may not
+//!   know. In new code prefer it to `num_cpus::get()`; std has no equivalent of
+//!   `get_physical`.
+//!
+//! Run it under `taskset -c 0` and the two logical counts drop to 1 while the
+//! physical count stays. The counts are read once at the call: a process whose
+//! affinity changes later must ask again.
+//!
+//! ```sh
+//! cargo run -p examples-threads --bin available-parallelism
+//! taskset -c 0 cargo run -p examples-threads --bin available-parallelism
+//! ```
+
+use std::process::ExitCode;
+use std::thread;
+
+fn main() -> ExitCode {
+    let logical = num_cpus::get();
+    let physical = num_cpus::get_physical();
+    println!("num_cpus::get(): {logical}");
+    println!("num_cpus::get_physical(): {physical}");
+    match thread::available_parallelism() {
+        Ok(n) => {
+            println!("std::thread::available_parallelism(): {n}");
+            println!(
+                "Summary: {logical} logical CPUs, {physical} physical cores, available parallelism {n}"
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: std::thread::available_parallelism() failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
