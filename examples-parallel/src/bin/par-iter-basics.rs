@@ -1,0 +1,79 @@
+//! Turn `iter()` into `par_iter()`: a parallel `sum`, and a `for_each` over slow items.
+//!
+//! `par_iter()` splits the vector into pieces that rayon's worker threads (one
+//! per CPU by default) take and steal from each other. `sum` adds the pieces'
+//! partial sums, so it prints 55 however the work was split. The `Processing
+//! number` lines come in a different order from run to run: each worker prints
+//! when it reaches an item. The elapsed time is about (items / threads) x the
+//! sleep, not items x sleep as in a sequential loop; on one CPU the two are
+//! the same. (Sleeping blocks a worker: rayon is meant for CPU-bound work; the
+//! sleep here only stands in for it.)
+//!
+//! ```sh
+//! cargo run -p examples-parallel --bin par-iter-basics -- --items 10 --sleep-ms 100
+//! ```
+
+use std::process::ExitCode;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::ensure;
+use clap::Parser;
+use rayon::prelude::*;
+
+/// Sum a vector in parallel, then process slow items in parallel.
+#[derive(Parser)]
+struct Args {
+    /// How many slow items `for_each` processes (the numbers 1..=N).
+    #[arg(long, default_value_t = 10)]
+    items: u32,
+    /// How long each item takes, in milliseconds.
+    #[arg(long, default_value_t = 100)]
+    sleep_ms: u64,
+}
+
+fn main() -> ExitCode {
+    // `{:#}` prints the error and its causes on one line.
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn run(Args { items, sleep_ms }: Args) -> anyhow::Result<()> {
+    ensure!(
+        (1..=1000).contains(&items),
+        "--items must be between 1 and 1000, got {items}"
+    );
+    ensure!(
+        sleep_ms <= 1000,
+        "--sleep-ms must be at most 1000, got {sleep_ms}"
+    );
+
+    // A parallel sum: each worker sums its pieces, and the partial sums are
+    // added as the pieces are joined back together.
+    let numbers = vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    let sum = numbers.par_iter().sum::<i32>();
+    println!("Sum is {sum}");
+
+    println!("rayon threads: {}", rayon::current_num_threads());
+    let data: Vec<u32> = (1..=items).collect();
+    let sleep = Duration::from_millis(sleep_ms);
+    let started = Instant::now();
+    // `for_each` returns only when every item has been processed: no join
+    // handles to collect, rayon waits for its workers itself.
+    data.par_iter().for_each(|&num| {
+        println!("Processing number: {num}");
+        thread::sleep(sleep); // stands in for real work
+    });
+    let elapsed = started.elapsed();
+    let sequential = sleep * items;
+    println!(
+        "for_each over {items} items of {sleep_ms} ms took {:.2} s; a sequential loop needs {:.2} s",
+        elapsed.as_secs_f64(),
+        sequential.as_secs_f64()
+    );
+    println!("All {items} numbers processed in parallel; sum of 1..=10 is {sum}");
+    Ok(())
+}
