@@ -1,0 +1,118 @@
+//! A parallel pipeline: a source, N workers and a sink joined by `bounded(1)`
+//! crossbeam channels, shut down stage by stage by dropping Senders.
+//!
+//! The source sends 0, 1, 2, ...; every worker receives from the same channel
+//! (crossbeam channels are multi-consumer), doubles the number and passes it on
+//! with its index; the sink prints what arrives. Which worker gets which number,
+//! and the order of the `Worker` and `Sink` lines, vary from run to run; the
+//! `Source sent` lines are always in order, and the sink always gets every
+//! doubled number exactly once. `bounded(1)` means the source stalls as soon as
+//! one number is waiting: each worker spends a few milliseconds on a number,
+//! so the source keeps running into a full channel, and the numbers spread
+//! over the workers. (The cookbook instead pauses the workers once, at start.)
+//!
+//! Shutdown is a chain of drops: the source drops its Sender, so each worker's
+//! `for` loop ends once the channel is empty; each worker drops its clone of
+//! the sink's Sender, and main drops the original, so the sink's loop ends.
+//!
+//! ```sh
+//! cargo run -p examples-message-passing --bin crossbeam-pipeline -- --messages 10 --workers 3
+//! ```
+
+use std::process::ExitCode;
+use std::thread;
+use std::time::Duration;
+
+use anyhow::{anyhow, ensure};
+use clap::Parser;
+use crossbeam::channel::bounded;
+
+/// source -> N workers -> sink.
+#[derive(Parser)]
+struct Args {
+    /// How many numbers the source sends.
+    #[arg(long, default_value_t = 4)]
+    messages: u64,
+    /// How many workers double the numbers in parallel.
+    #[arg(long, default_value_t = 2)]
+    workers: usize,
+    /// Milliseconds a worker spends on each number: slower than the source,
+    /// which then waits on the full channel.
+    #[arg(long, default_value_t = 10)]
+    work_ms: u64,
+}
+
+fn main() -> ExitCode {
+    // `{:#}` prints the error and its causes on one line.
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let Args {
+        messages,
+        workers,
+        work_ms,
+    } = args;
+    ensure!(
+        (1..=100_000).contains(&messages),
+        "--messages must be between 1 and 100000, got {messages}"
+    );
+    ensure!(
+        (1..=256).contains(&workers),
+        "--workers must be between 1 and 256, got {workers}"
+    );
+    ensure!(
+        work_ms <= 1000,
+        "--work-ms must be at most 1000, got {work_ms}"
+    );
+    let work = Duration::from_millis(work_ms);
+
+    let (snd1, rcv1) = bounded(1); // source -> workers
+    let (snd2, rcv2) = bounded(1); // workers -> sink
+    let (count, sum) = crossbeam::scope(|s| {
+        // Source: owns snd1, so the channel closes when it returns.
+        s.spawn(move |_| {
+            for i in 0..messages {
+                snd1.send(i)
+                    .expect("the workers receive until the source is done");
+                println!("Source sent {i}");
+            }
+        });
+
+        for w in 0..workers {
+            // Each worker gets its own clone of both ends.
+            let (sendr, recvr) = (snd2.clone(), rcv1.clone());
+            s.spawn(move |_| {
+                // Receive until the source has dropped snd1 and the channel is empty.
+                for msg in recvr.iter() {
+                    println!("Worker {w} received {msg}");
+                    thread::sleep(work); // the "work" on this number
+                    sendr
+                        .send((w, msg * 2))
+                        .expect("the sink receives until every worker is done");
+                }
+            });
+        }
+        // Main's snd2 would keep the sink's loop alive forever: drop it.
+        drop(snd2);
+
+        // Sink, on main's thread.
+        let (mut count, mut sum) = (0u64, 0u64);
+        for (w, doubled) in rcv2.iter() {
+            println!("Sink received {doubled} from worker {w}");
+            count += 1;
+            sum += doubled;
+        }
+        (count, sum)
+    })
+    .map_err(|_| anyhow!("a pipeline thread panicked"))?;
+
+    println!(
+        "Pipeline closed: the sink received {count} messages from {workers} workers; sum {sum}"
+    );
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! One producer and one consumer on a crossbeam channel, running at the same time.
+//!
+//! The cookbook's "Pass data between two threads" sends everything inside a
+//! `crossbeam::scope` and receives only after the scope has joined, so nothing
+//! is consumed while the producer runs. Here the consumer is a second thread
+//! in the same scope, and the channel is `bounded(1)`: the producer can never
+//! be more than one message ahead, so the interleaving is guaranteed, not
+//! luck. `Received i` always comes before `Sent i+2` (sending i+2 needs the
+//! slot that the consumer frees by taking i+1, after it printed `Received i`).
+//! Whether `Sent i` or `Received i` is printed first varies from run to run.
+//! (With the cookbook's layout a `bounded(1)` channel would deadlock: the
+//! scope would wait for a producer that waits for a consumer that has not
+//! started.)
+//!
+//! The consumer's `for` loop ends when the producer drops its `Sender`.
+//! Since Rust 1.63 `std::thread::scope` does what `crossbeam::scope` does, and
+//! since 1.67 `std::sync::mpsc` is built on crossbeam-channel's algorithms.
+//!
+//! ```sh
+//! cargo run -p examples-message-passing --bin crossbeam-spsc -- --messages 10 --pause-ms 0
+//! ```
+
+use std::process::ExitCode;
+use std::thread;
+use std::time::Duration;
+
+use anyhow::{anyhow, ensure};
+use clap::Parser;
+use crossbeam::channel::bounded;
+
+/// A producer and a consumer that run at the same time.
+#[derive(Parser)]
+struct Args {
+    /// How many messages the producer sends.
+    #[arg(long, default_value_t = 5)]
+    messages: u32,
+    /// Milliseconds the producer waits after each send (the cookbook's pause).
+    #[arg(long, default_value_t = 20)]
+    pause_ms: u64,
+}
+
+fn main() -> ExitCode {
+    // `{:#}` prints the error and its causes on one line.
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn run(Args { messages, pause_ms }: Args) -> anyhow::Result<()> {
+    ensure!(
+        (1..=10_000).contains(&messages),
+        "--messages must be between 1 and 10000, got {messages}"
+    );
+    ensure!(
+        pause_ms <= 1000,
+        "--pause-ms must be at most 1000, got {pause_ms}"
+    );
+    let pause = Duration::from_millis(pause_ms);
+
+    // Room for one message: a full channel makes the producer wait.
+    let (snd, rcv) = bounded(1);
+    let received = crossbeam::scope(|s| {
+        // `move`: the producer owns the only Sender and drops it when done.
+        s.spawn(move |_| {
+            for i in 0..messages {
+                snd.send(i)
+                    .expect("the consumer receives until the Sender is dropped");
+                println!("Sent {i}");
+                thread::sleep(pause);
+            }
+        });
+        // The consumer runs while the producer is still sending.
+        let consumer = s.spawn(move |_| {
+            let mut received = 0;
+            // Ends once the channel is empty and the Sender is gone.
+            for msg in rcv.iter() {
+                println!("Received {msg}");
+                received += 1;
+            }
+            received
+        });
+        consumer.join()
+    })
+    // Outer Err: some thread of the scope panicked; inner: the consumer did.
+    .map_err(|_| anyhow!("the producer panicked"))?
+    .map_err(|_| anyhow!("the consumer panicked"))?;
+
+    println!(
+        "Consumer received {received} of {messages} messages; the producer dropped its Sender"
+    );
+    Ok(())
+}

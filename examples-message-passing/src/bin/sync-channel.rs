@@ -1,0 +1,142 @@
+//! Back-pressure with a bounded `sync_channel`: a fast producer can get at most
+//! `capacity` items ahead of a slow consumer; then the rendezvous channel
+//! `sync_channel(0)`, where every `send` waits for a `recv`.
+//!
+//! After each `send` returns, the producer prints how many items are *in
+//! flight*, defined as: sends that have returned, minus receives the consumer
+//! has begun. The consumer bumps its counter just before each `recv`. This
+//! never exceeds the capacity k: send number s can return only once the buffer
+//! had room for it, that is once the consumer had taken item s - k (with k = 0,
+//! item s itself); the consumer counted that receive before making it, and the
+//! channel's hand-off makes the count visible to the producer whose send it
+//! unblocked. The more obvious counts overshoot: bumping after `recv` returns
+//! can read k + 1 (the consumer has taken an item but not counted it yet, and
+//! the freed slot already let the next send through), and bumping before
+//! `send` adds one more (a producer blocked in `send` counts its item too).
+//!
+//! The `producer` and `consumer` lines interleave differently from run to run,
+//! and so does the printed maximum (it usually reaches k, because the consumer
+//! pauses after each item); the values are always received 0, 1, 2, ... in
+//! order. With `sync_channel(0)` the producer is never ahead: in flight is 0.
+//!
+//! ```sh
+//! cargo run -p examples-message-passing --bin sync-channel -- --capacity 2 --items 10
+//! ```
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use anyhow::{anyhow, ensure};
+use clap::Parser;
+
+/// A fast producer and a slow consumer over bounded channels.
+#[derive(Parser)]
+struct Args {
+    /// Buffer size of the bounded channel (the rendezvous channel runs after it).
+    #[arg(long, default_value_t = 3)]
+    capacity: usize,
+    /// How many items the producer sends through each channel.
+    #[arg(long, default_value_t = 8)]
+    items: usize,
+    /// Milliseconds the consumer spends on each item: a slow consumer, so the
+    /// buffer fills up and the producer has to wait.
+    #[arg(long, default_value_t = 10)]
+    consumer_ms: u64,
+}
+
+fn main() -> ExitCode {
+    // `{:#}` prints the error and its causes on one line.
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let Args {
+        capacity,
+        items,
+        consumer_ms,
+    } = args;
+    ensure!(
+        (1..=1000).contains(&capacity),
+        "--capacity must be between 1 and 1000, got {capacity} (the rendezvous channel, capacity 0, runs anyway)"
+    );
+    ensure!(
+        (1..=10_000).contains(&items),
+        "--items must be between 1 and 10000, got {items}"
+    );
+    ensure!(
+        consumer_ms <= 1000,
+        "--consumer-ms must be at most 1000, got {consumer_ms}"
+    );
+    let pause = Duration::from_millis(consumer_ms);
+
+    demo(capacity, items, pause)?;
+    demo(0, items, pause)?;
+    println!("Every item arrived in order; items in flight never exceeded the bound");
+    Ok(())
+}
+
+/// Sends `0..items` through `sync_channel(capacity)` to a consumer that
+/// spends `pause` on each item, and checks what arrived.
+fn demo(capacity: usize, items: usize, pause: Duration) -> anyhow::Result<()> {
+    let kind = if capacity == 0 { " (rendezvous)" } else { "" };
+    println!("== sync_channel({capacity}){kind}: {items} items ==");
+    let (tx, rx) = mpsc::sync_channel(capacity);
+    // Receives the consumer has begun: bumped *before* each `recv`.
+    let begun = AtomicUsize::new(0);
+
+    let (received, max_in_flight) = thread::scope(|s| {
+        let begun = &begun;
+        let consumer = s.spawn(move || {
+            let mut received = Vec::new();
+            loop {
+                // Relaxed is enough: the channel orders this bump before the
+                // `send` that this `recv` unblocks returns in the producer.
+                begun.fetch_add(1, Ordering::Relaxed);
+                // Err: the producer dropped its Sender and the buffer is empty.
+                let Ok(value) = rx.recv() else { break };
+                println!("consumer: received {value}");
+                received.push(value);
+                thread::sleep(pause); // slow work: the buffer fills meanwhile
+            }
+            received
+        });
+
+        let mut max_in_flight = 0;
+        for (value, sent) in (0..items).zip(1usize..) {
+            // Blocks while the buffer holds `capacity` items (always, for 0).
+            tx.send(value)
+                .expect("the consumer receives until the Sender is dropped");
+            // Can be "negative" (the consumer is already waiting for the next
+            // item): that is nothing in flight.
+            let in_flight = sent.saturating_sub(begun.load(Ordering::Relaxed));
+            println!("producer: sent {value}, in flight {in_flight}");
+            max_in_flight = max_in_flight.max(in_flight);
+        }
+        drop(tx); // closes the channel: the consumer's `recv` returns Err
+        let received = consumer
+            .join()
+            .map_err(|_| anyhow!("the consumer panicked"))?;
+        anyhow::Ok((received, max_in_flight))
+    })?;
+
+    ensure!(
+        received.iter().copied().eq(0..items),
+        "sync_channel({capacity}) delivered {received:?}, not 0..{items} in order"
+    );
+    ensure!(
+        max_in_flight <= capacity,
+        "sync_channel({capacity}) had {max_in_flight} items in flight, above its bound"
+    );
+    println!(
+        "sync_channel({capacity}): received {} of {items} items in order; max in flight {max_in_flight} (bound {capacity})",
+        received.len()
+    );
+    Ok(())
+}

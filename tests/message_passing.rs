@@ -1,0 +1,721 @@
+//! Integration tests of the `examples-message-passing` recipes: each runs the
+//! real binary under a deadline and checks what holds in every interleaving:
+//! every message received exactly once, per-sender order, and the orderings
+//! that the channels guarantee (a line printed before a Sender is dropped comes
+//! before the line printed when the receiver sees the channel close).
+
+mod common;
+
+use common::{NO_ARGS, Run, catalogue};
+
+#[test]
+fn every_message_passing_recipe_is_in_the_readme_and_tested() {
+    catalogue::check(env!("CARGO_MANIFEST_DIR"), "message_passing.rs");
+}
+
+// ------------------------------------------------------------------ helpers
+
+/// The unsigned numbers in `line`, in order: `"worker 3: job 10 -> 100"` gives
+/// `[3, 10, 100]`.
+fn numbers(line: &str) -> Vec<u64> {
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().expect("a run of digits is a number"))
+        .collect()
+}
+
+/// The numbers of every line starting with `prefix`, in the order printed.
+fn numbers_of(run: &Run, prefix: &str) -> Vec<Vec<u64>> {
+    run.lines_starting_with(prefix)
+        .into_iter()
+        .map(|line| numbers(&line[prefix.len()..]))
+        .collect()
+}
+
+/// The index of the one stdout line equal to `line`.
+fn position(run: &Run, line: &str) -> usize {
+    let found: Vec<usize> = run
+        .lines()
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| **l == line)
+        .map(|(i, _)| i)
+        .collect();
+    match found.as_slice() {
+        [i] => *i,
+        _ => panic!(
+            "expected exactly one line {line:?}, found {}\n{}",
+            found.len(),
+            run.dump()
+        ),
+    }
+}
+
+/// `0..n` as a Vec, for comparing sequences of received values.
+fn upto(n: u64) -> Vec<u64> {
+    (0..n).collect()
+}
+
+fn sorted(mut v: Vec<u64>) -> Vec<u64> {
+    v.sort_unstable();
+    v
+}
+
+// --------------------------------------------------------------------- help
+
+#[test]
+fn every_recipe_explains_its_options_with_help() {
+    let runs = [
+        (recipe!("mpsc-basics").run(["--help"]), &["--pause-ms"][..]),
+        (
+            recipe!("mpsc-multi-producer").run(["--help"]),
+            &["--producers", "--messages", "--pause-ms"],
+        ),
+        (
+            recipe!("sync-channel").run(["--help"]),
+            &["--capacity", "--items", "--consumer-ms"],
+        ),
+        (
+            recipe!("crossbeam-spsc").run(["--help"]),
+            &["--messages", "--pause-ms"],
+        ),
+        (
+            recipe!("crossbeam-pipeline").run(["--help"]),
+            &["--messages", "--workers", "--work-ms"],
+        ),
+        (
+            recipe!("crossbeam-select").run(["--help"]),
+            &["--messages", "--timeout-ms", "--tick-ms"],
+        ),
+        (
+            recipe!("worker-pool").run(["--help"]),
+            &["--workers", "--jobs", "--job-ms"],
+        ),
+    ];
+    for (run, options) in runs {
+        let run = run.success();
+        assert!(run.stdout.contains("Usage:"), "{}", run.dump());
+        for option in options {
+            assert!(run.stdout.contains(option), "{option}\n{}", run.dump());
+        }
+    }
+}
+
+// -------------------------------------------------------------- mpsc-basics
+
+/// Checks one run of mpsc-basics with the default four words.
+fn check_mpsc_basics(run: &Run) {
+    // Main's own lines are printed by one thread: exactly these, in this order.
+    let main_lines: Vec<&str> = run
+        .lines()
+        .into_iter()
+        .filter(|l| !l.starts_with("Sent message: ") && !l.starts_with("sender: "))
+        .collect();
+    assert_eq!(
+        main_lines,
+        [
+            "== one message ==",
+            "Received message: Hello from the thread!",
+            "== a stream of values ==",
+            "Got: hi",
+            "Got: from",
+            "Got: the",
+            "Got: thread",
+            "Channel closed: the sender was dropped, so `for received in rx` ended",
+            "Received 1 message and a stream of 4 values",
+        ],
+        "{}",
+        run.dump()
+    );
+    // The sender's line races main's `Received message` line, but main joins
+    // the thread before the second part, so it is printed inside part one.
+    let sent = position(run, "Sent message: Hello from the thread!");
+    assert!(position(run, "== one message ==") < sent, "{}", run.dump());
+    assert!(
+        sent < position(run, "== a stream of values =="),
+        "{}",
+        run.dump()
+    );
+    // The stream's sender prints this just before dropping its Sender, and the
+    // `for` loop ends only after that drop.
+    let dropping = position(run, "sender: sent 4 values, dropping tx");
+    assert!(
+        position(run, "== a stream of values ==") < dropping,
+        "{}",
+        run.dump()
+    );
+    assert!(
+        dropping
+            < position(
+                run,
+                "Channel closed: the sender was dropped, so `for received in rx` ended"
+            ),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(run.lines().len(), 11, "{}", run.dump());
+}
+
+#[test]
+fn mpsc_basics_prints_the_seed_message_and_the_stream_in_order() {
+    check_mpsc_basics(&recipe!("mpsc-basics").run(NO_ARGS).success());
+}
+
+#[test]
+fn mpsc_basics_without_pauses_still_ends_when_the_sender_is_dropped() {
+    for _ in 0..3 {
+        check_mpsc_basics(&recipe!("mpsc-basics").run(["--pause-ms", "0"]).success());
+    }
+}
+
+#[test]
+fn mpsc_basics_refuses_an_absurd_pause() {
+    recipe!("mpsc-basics")
+        .run(["--pause-ms", "60000"])
+        .fails_with_one_line_naming("--pause-ms");
+}
+
+// ------------------------------------------------------ mpsc-multi-producer
+
+/// Checks a run of mpsc-multi-producer with `n` producers of `m` messages.
+fn check_multi_producer(run: &Run, n: u64, m: u64) {
+    let received = numbers_of(run, "received ");
+    assert_eq!(received.len() as u64, n * m, "{}", run.dump());
+    for p in 0..n {
+        // Per-sender FIFO: producer p's messages in the order it sent them.
+        let of_p: Vec<u64> = received
+            .iter()
+            .filter(|nums| nums[1] == p)
+            .map(|nums| nums[0])
+            .collect();
+        assert_eq!(of_p, upto(m), "producer {p}\n{}", run.dump());
+    }
+    assert!(
+        received.iter().all(|nums| nums.len() == 2 && nums[1] < n),
+        "{}",
+        run.dump()
+    );
+    // Every producer drops its Sender after printing its line, and the loop
+    // ends only when all of them (and main's) are gone.
+    let closed = position(run, &format!("Channel closed: all {n} Senders are gone"));
+    for p in 0..n {
+        let done = position(
+            run,
+            &format!("producer {p}: sent {m} messages, dropping its Sender"),
+        );
+        assert!(done < closed, "producer {p}\n{}", run.dump());
+    }
+    assert_eq!(run.lines().len() as u64, n * m + n + 2, "{}", run.dump());
+    assert_eq!(
+        run.last_line(),
+        format!("Received {} messages from {n} producers", n * m)
+    );
+}
+
+#[test]
+fn mpsc_multi_producer_receives_every_message_once_in_each_producers_order() {
+    let run = recipe!("mpsc-multi-producer")
+        .run(["--producers", "5", "--messages", "40", "--pause-ms", "0"])
+        .success();
+    check_multi_producer(&run, 5, 40);
+    let run = recipe!("mpsc-multi-producer")
+        .run(["--producers", "4", "--messages", "10", "--pause-ms", "1"])
+        .success();
+    check_multi_producer(&run, 4, 10);
+}
+
+#[test]
+fn mpsc_multi_producer_defaults_and_a_single_producer_work() {
+    check_multi_producer(&recipe!("mpsc-multi-producer").run(NO_ARGS).success(), 3, 4);
+    let run = recipe!("mpsc-multi-producer")
+        .run(["--producers", "1", "--messages", "7"])
+        .success();
+    check_multi_producer(&run, 1, 7);
+}
+
+#[test]
+fn mpsc_multi_producer_refuses_zero_or_absurd_counts() {
+    for (option, value) in [
+        ("--producers", "0"),
+        ("--producers", "100000"),
+        ("--messages", "0"),
+        ("--messages", "99999999"),
+        ("--pause-ms", "5000"),
+    ] {
+        recipe!("mpsc-multi-producer")
+            .run([option, value])
+            .fails_with_one_line_naming(option);
+    }
+}
+
+// ------------------------------------------------------------- sync-channel
+
+/// Checks a run of sync-channel: both phases deliver `0..items` in order, and
+/// no printed in-flight count, nor the printed maximum, exceeds the bound.
+fn check_sync_channel(run: &Run, capacity: u64, items: u64) {
+    let lines = run.lines();
+    let bounded_header = format!("== sync_channel({capacity}): {items} items ==");
+    let rendezvous_header = format!("== sync_channel(0) (rendezvous): {items} items ==");
+    let (first, second) = (
+        position(run, &bounded_header),
+        position(run, &rendezvous_header),
+    );
+    assert_eq!(first, 0, "{}", run.dump());
+    let phases = [
+        (capacity, &lines[first + 1..second]),
+        (0, &lines[second + 1..lines.len() - 1]),
+    ];
+    for (bound, phase) in phases {
+        let with_prefix = |prefix: &str| -> Vec<Vec<u64>> {
+            phase
+                .iter()
+                .filter_map(|l| l.strip_prefix(prefix))
+                .map(numbers)
+                .collect()
+        };
+        let received: Vec<u64> = with_prefix("consumer: received ")
+            .into_iter()
+            .map(|nums| nums[0])
+            .collect();
+        assert_eq!(received, upto(items), "bound {bound}\n{}", run.dump());
+        let sent = with_prefix("producer: sent ");
+        let sent_values: Vec<u64> = sent.iter().map(|nums| nums[0]).collect();
+        assert_eq!(sent_values, upto(items), "bound {bound}\n{}", run.dump());
+        let in_flight: Vec<u64> = sent.iter().map(|nums| nums[1]).collect();
+        assert!(
+            in_flight.iter().all(|&n| n <= bound),
+            "in flight above {bound}: {in_flight:?}\n{}",
+            run.dump()
+        );
+        // The phase's own summary: its printed maximum is the maximum of the
+        // per-send counts, and within the bound.
+        let summary = phase.last().expect("a phase ends with its summary");
+        let max = in_flight.iter().copied().max().unwrap_or(0);
+        assert_eq!(
+            *summary,
+            format!(
+                "sync_channel({bound}): received {items} of {items} items in order; max in flight {max} (bound {bound})"
+            ),
+            "{}",
+            run.dump()
+        );
+        assert_eq!(phase.len() as u64, 2 * items + 1, "{}", run.dump());
+    }
+    assert_eq!(
+        run.last_line(),
+        "Every item arrived in order; items in flight never exceeded the bound"
+    );
+}
+
+#[test]
+fn sync_channel_delivers_in_order_and_in_flight_stays_within_the_bound() {
+    check_sync_channel(&recipe!("sync-channel").run(NO_ARGS).success(), 3, 8);
+    for (capacity, consumer_ms) in [("1", "1"), ("2", "2"), ("5", "0")] {
+        let run = recipe!("sync-channel")
+            .run([
+                "--capacity",
+                capacity,
+                "--items",
+                "30",
+                "--consumer-ms",
+                consumer_ms,
+            ])
+            .success();
+        check_sync_channel(&run, capacity.parse().unwrap(), 30);
+    }
+}
+
+#[test]
+fn sync_channel_capacity_larger_than_the_items_never_blocks_the_producer() {
+    // Everything fits in the buffer: the bound still holds, trivially for the
+    // bounded phase, and the rendezvous phase is unchanged.
+    let run = recipe!("sync-channel")
+        .run(["--capacity", "50", "--items", "10", "--consumer-ms", "1"])
+        .success();
+    check_sync_channel(&run, 50, 10);
+}
+
+#[test]
+fn sync_channel_refuses_zero_or_absurd_sizes() {
+    for (option, value) in [
+        ("--capacity", "0"),
+        ("--capacity", "1000000"),
+        ("--items", "0"),
+        ("--items", "10000000"),
+        ("--consumer-ms", "5000"),
+    ] {
+        recipe!("sync-channel")
+            .run([option, value])
+            .fails_with_one_line_naming(option);
+    }
+}
+
+// ----------------------------------------------------------- crossbeam-spsc
+
+/// Checks a run of crossbeam-spsc with `n` messages.
+fn check_spsc(run: &Run, n: u64) {
+    let expected = |verb: &str| -> Vec<String> { (0..n).map(|i| format!("{verb} {i}")).collect() };
+    assert_eq!(
+        run.lines_starting_with("Received "),
+        expected("Received"),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(
+        run.lines_starting_with("Sent "),
+        expected("Sent"),
+        "{}",
+        run.dump()
+    );
+    // The consumer runs while the producer sends: with room for one message,
+    // sending i+2 waits until the consumer has printed `Received i` and taken
+    // i+1. Receiving after the producer finished (as the cookbook does) would
+    // put every `Sent` line first.
+    for i in 0..n.saturating_sub(2) {
+        assert!(
+            position(run, &format!("Received {i}")) < position(run, &format!("Sent {}", i + 2)),
+            "message {i}\n{}",
+            run.dump()
+        );
+    }
+    assert_eq!(run.lines().len() as u64, 2 * n + 1, "{}", run.dump());
+    assert_eq!(
+        run.last_line(),
+        format!("Consumer received {n} of {n} messages; the producer dropped its Sender")
+    );
+}
+
+#[test]
+fn crossbeam_spsc_receives_0_to_4_in_order_while_the_producer_sends() {
+    check_spsc(&recipe!("crossbeam-spsc").run(NO_ARGS).success(), 5);
+}
+
+#[test]
+fn crossbeam_spsc_consumer_keeps_pace_without_pauses() {
+    let run = recipe!("crossbeam-spsc")
+        .run(["--messages", "300", "--pause-ms", "0"])
+        .success();
+    check_spsc(&run, 300);
+    let run = recipe!("crossbeam-spsc")
+        .run(["--messages", "1", "--pause-ms", "0"])
+        .success();
+    check_spsc(&run, 1);
+}
+
+#[test]
+fn crossbeam_spsc_refuses_zero_or_absurd_counts() {
+    for (option, value) in [
+        ("--messages", "0"),
+        ("--messages", "4294967295"),
+        ("--pause-ms", "100000"),
+    ] {
+        recipe!("crossbeam-spsc")
+            .run([option, value])
+            .fails_with_one_line_naming(option);
+    }
+}
+
+// ------------------------------------------------------- crossbeam-pipeline
+
+/// Checks a run of crossbeam-pipeline with `n` messages and `w` workers.
+fn check_pipeline(run: &Run, n: u64, w: u64) {
+    // The single source sends in order.
+    let sent: Vec<u64> = numbers_of(run, "Source sent ")
+        .into_iter()
+        .map(|nums| nums[0])
+        .collect();
+    assert_eq!(sent, upto(n), "{}", run.dump());
+
+    // Each number is taken by exactly one worker, named by its index.
+    let taken = numbers_of(run, "Worker ");
+    assert_eq!(taken.len() as u64, n, "{}", run.dump());
+    let mut taken_by = vec![None; n as usize];
+    for nums in &taken {
+        let (worker, i) = (nums[0], nums[1]);
+        assert!(worker < w, "worker {worker} of {w}\n{}", run.dump());
+        assert_eq!(
+            taken_by[i as usize],
+            None,
+            "{i} taken twice\n{}",
+            run.dump()
+        );
+        taken_by[i as usize] = Some(worker);
+    }
+
+    // The sink gets exactly the doubled inputs, each from the worker that
+    // took the input.
+    let sunk = numbers_of(run, "Sink received ");
+    let doubled: Vec<u64> = sunk.iter().map(|nums| nums[0]).collect();
+    assert_eq!(
+        sorted(doubled),
+        (0..n).map(|i| 2 * i).collect::<Vec<_>>(),
+        "{}",
+        run.dump()
+    );
+    for nums in &sunk {
+        let (doubled, worker) = (nums[0], nums[1]);
+        assert_eq!(
+            taken_by[(doubled / 2) as usize],
+            Some(worker),
+            "{doubled}\n{}",
+            run.dump()
+        );
+    }
+    assert_eq!(run.lines().len() as u64, 3 * n + 1, "{}", run.dump());
+    assert_eq!(
+        run.last_line(),
+        format!(
+            "Pipeline closed: the sink received {n} messages from {w} workers; sum {}",
+            n * (n - 1)
+        )
+    );
+}
+
+#[test]
+fn crossbeam_pipeline_sink_receives_every_doubled_message_once() {
+    check_pipeline(&recipe!("crossbeam-pipeline").run(NO_ARGS).success(), 4, 2);
+    let run = recipe!("crossbeam-pipeline")
+        .run(["--messages", "60", "--workers", "3", "--work-ms", "0"])
+        .success();
+    check_pipeline(&run, 60, 3);
+    let run = recipe!("crossbeam-pipeline")
+        .run(["--messages", "20", "--workers", "4", "--work-ms", "1"])
+        .success();
+    check_pipeline(&run, 20, 4);
+}
+
+#[test]
+fn crossbeam_pipeline_with_one_worker_keeps_the_order() {
+    let run = recipe!("crossbeam-pipeline")
+        .run(["--messages", "25", "--workers", "1", "--work-ms", "0"])
+        .success();
+    check_pipeline(&run, 25, 1);
+    // One worker, FIFO channels: every stage sees the source's order.
+    let worker: Vec<u64> = numbers_of(&run, "Worker 0 received ")
+        .into_iter()
+        .map(|nums| nums[0])
+        .collect();
+    assert_eq!(worker, upto(25), "{}", run.dump());
+    let sink: Vec<u64> = run
+        .lines_starting_with("Sink received ")
+        .into_iter()
+        .filter(|l| l.ends_with(" from worker 0"))
+        .map(|l| numbers(l)[0])
+        .collect();
+    assert_eq!(
+        sink,
+        (0..25).map(|i| 2 * i).collect::<Vec<_>>(),
+        "{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn crossbeam_pipeline_with_more_workers_than_messages_still_ends() {
+    let run = recipe!("crossbeam-pipeline")
+        .run(["--messages", "2", "--workers", "8", "--work-ms", "0"])
+        .success();
+    check_pipeline(&run, 2, 8);
+}
+
+#[test]
+fn crossbeam_pipeline_refuses_zero_or_absurd_counts() {
+    for (option, value) in [
+        ("--workers", "0"),
+        ("--workers", "100000"),
+        ("--messages", "0"),
+        ("--messages", "1000000000"),
+        ("--work-ms", "5000"),
+    ] {
+        recipe!("crossbeam-pipeline")
+            .run([option, value])
+            .fails_with_one_line_naming(option);
+    }
+}
+
+// --------------------------------------------------------- crossbeam-select
+
+/// Checks a run of crossbeam-select with `m` messages per producer.
+fn check_select(run: &Run, m: u64, timeout_ms: u64) {
+    let lines = run.lines();
+    for name in ["A", "B"] {
+        // Every message once, in the producer's order.
+        let got: Vec<u64> = numbers_of(run, &format!("from {name}: "))
+            .into_iter()
+            .map(|nums| nums[0])
+            .collect();
+        assert_eq!(got, upto(m), "producer {name}\n{}", run.dump());
+        // The channel closes only after the producer's last message.
+        let done = position(run, &format!("producer {name} done: its channel is closed"));
+        let last = position(run, &format!("from {name}: {}", m - 1));
+        assert!(last < done, "producer {name}\n{}", run.dump());
+    }
+
+    // The timeout fires: the producers pause halfway until it has.
+    let timeout = format!("timeout: no message for {timeout_ms} ms");
+    let first_timeout = lines
+        .iter()
+        .position(|l| *l == timeout)
+        .unwrap_or_else(|| panic!("the timeout never fired\n{}", run.dump()));
+    for name in ["A", "B"] {
+        let before = lines[..first_timeout]
+            .iter()
+            .filter(|l| l.starts_with(&format!("from {name}: ")))
+            .count() as u64;
+        assert!(
+            before <= m / 2,
+            "{before} messages from {name} before the first timeout\n{}",
+            run.dump()
+        );
+    }
+
+    // Heartbeats report a count that only grows, and nothing else is printed.
+    let ticks: Vec<u64> = numbers_of(run, "tick: ")
+        .into_iter()
+        .map(|nums| nums[0])
+        .collect();
+    assert!(ticks.windows(2).all(|w| w[0] <= w[1]), "{}", run.dump());
+    assert!(ticks.iter().all(|&t| t <= 2 * m), "{}", run.dump());
+    let timeouts = lines.iter().filter(|l| **l == timeout).count();
+    assert_eq!(
+        lines.len() as u64,
+        2 * m + ticks.len() as u64 + timeouts as u64 + 3,
+        "{}",
+        run.dump()
+    );
+    assert_eq!(
+        run.last_line(),
+        format!(
+            "Received {} messages, {m} from A and {m} from B; both channels closed",
+            2 * m
+        )
+    );
+}
+
+#[test]
+fn crossbeam_select_receives_every_message_once_and_times_out() {
+    check_select(&recipe!("crossbeam-select").run(NO_ARGS).success(), 6, 50);
+    let run = recipe!("crossbeam-select")
+        .run(["--messages", "30", "--timeout-ms", "10", "--tick-ms", "2"])
+        .success();
+    check_select(&run, 30, 10);
+}
+
+#[test]
+fn crossbeam_select_times_out_before_a_single_message() {
+    // With one message each, the producers pause before sending anything.
+    let run = recipe!("crossbeam-select")
+        .run(["--messages", "1", "--timeout-ms", "5", "--tick-ms", "1"])
+        .success();
+    check_select(&run, 1, 5);
+}
+
+#[test]
+fn crossbeam_select_refuses_zero_or_absurd_durations() {
+    for (option, value) in [
+        ("--messages", "0"),
+        ("--messages", "100000000"),
+        ("--timeout-ms", "0"),
+        ("--timeout-ms", "3600000"),
+        ("--tick-ms", "0"),
+    ] {
+        recipe!("crossbeam-select")
+            .run([option, value])
+            .fails_with_one_line_naming(option);
+    }
+}
+
+// -------------------------------------------------------------- worker-pool
+
+/// Checks a run of worker-pool with `w` workers and `j` jobs; returns the job
+/// ids in the order they were reported.
+fn check_worker_pool(run: &Run, w: u64, j: u64) -> Vec<u64> {
+    let lines = run.lines();
+    let done: Vec<Vec<u64>> = lines
+        .iter()
+        .filter(|l| l.starts_with("worker ") && l.contains(": job ") && l.contains(" -> "))
+        .map(|l| numbers(l))
+        .collect();
+    // Every job id exactly once, with the right result, by a real worker.
+    let ids: Vec<u64> = done.iter().map(|nums| nums[1]).collect();
+    assert_eq!(sorted(ids.clone()), upto(j), "{}", run.dump());
+    for nums in &done {
+        assert_eq!(nums[2], nums[1] * nums[1], "{}", run.dump());
+        assert!(nums[0] < w, "{}", run.dump());
+    }
+
+    // Each worker exits once, after the queue closed, having done what it
+    // reported; main's fan-in counted the same results; every worker line
+    // comes before main's tally, which it prints after joining the workers.
+    let tally_start = lines
+        .iter()
+        .position(|l| l.starts_with("worker 0 returned "))
+        .unwrap_or_else(|| panic!("main prints a tally per worker\n{}", run.dump()));
+    for worker in 0..w {
+        let by_worker = done.iter().filter(|nums| nums[0] == worker).count();
+        let exit = position(
+            run,
+            &format!("worker {worker}: job queue closed, exiting after {by_worker} jobs"),
+        );
+        assert!(exit < tally_start, "worker {worker}\n{}", run.dump());
+        position(
+            run,
+            &format!("worker {worker} returned {by_worker} results"),
+        );
+    }
+    assert!(
+        lines[..tally_start]
+            .iter()
+            .all(|l| l.starts_with("worker ") && l.contains(": ")),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(lines.len() as u64, j + 2 * w + 1, "{}", run.dump());
+    let total: u64 = (0..j).map(|i| i * i).sum();
+    assert_eq!(
+        run.last_line(),
+        format!("All {j} jobs done exactly once by {w} workers; total {total}")
+    );
+    ids
+}
+
+#[test]
+fn worker_pool_processes_every_job_exactly_once() {
+    check_worker_pool(&recipe!("worker-pool").run(NO_ARGS).success(), 4, 20);
+    let run = recipe!("worker-pool")
+        .run(["--workers", "6", "--jobs", "200", "--job-ms", "0"])
+        .success();
+    check_worker_pool(&run, 6, 200);
+}
+
+#[test]
+fn worker_pool_with_one_worker_does_the_jobs_in_queue_order() {
+    let run = recipe!("worker-pool")
+        .run(["--workers", "1", "--jobs", "30", "--job-ms", "0"])
+        .success();
+    let ids = check_worker_pool(&run, 1, 30);
+    assert_eq!(ids, upto(30), "{}", run.dump());
+}
+
+#[test]
+fn worker_pool_idle_workers_still_exit_when_the_queue_closes() {
+    let run = recipe!("worker-pool")
+        .run(["--workers", "8", "--jobs", "2", "--job-ms", "1"])
+        .success();
+    check_worker_pool(&run, 8, 2);
+}
+
+#[test]
+fn worker_pool_refuses_zero_or_absurd_counts() {
+    for (option, value) in [
+        ("--workers", "0"),
+        ("--workers", "1000000"),
+        ("--jobs", "0"),
+        ("--jobs", "10000000000"),
+        ("--job-ms", "5000"),
+    ] {
+        recipe!("worker-pool")
+            .run([option, value])
+            .fails_with_one_line_naming(option);
+    }
+}
