@@ -12,7 +12,7 @@ TOPICS := $(CRATES:examples-%=%)
 SCRATCH := $(CURDIR)/target/run-scratch
 
 # (run-<topic> stays off .PHONY: phony targets skip pattern rules.)
-.PHONY: help run build-release test lint fmt clean
+.PHONY: help run build-release test lint bench bench-report bench-check fmt clean
 
 help: ## List the targets.
 	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -41,6 +41,16 @@ test: ## Build everything and run the whole test suite.
 lint: ## rustfmt check and clippy with warnings as errors, on every target.
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+bench: ## Run every criterion benchmark (takes minutes; run it on a quiet machine).
+	rm -rf target/criterion
+	$(CARGO) bench --locked --workspace
+
+bench-report: bench ## Run the benchmarks, then write BENCHMARKS.md from that run's results.
+	$(CARGO) run --locked --release --quiet -p bench-report -- --output BENCHMARKS.md
+
+bench-check: ## Build the benchmarks and run each one once (criterion's test mode), as CI does.
+	$(CARGO) test --locked --workspace --benches
 
 fmt: ## Format the code.
 	$(CARGO) fmt --all

@@ -127,14 +127,17 @@ pub fn render_with_pool(width: u32, height: u32, threads: usize) -> Vec<u8> {
 
 /// Row `y` of the image as RGB bytes: the unit of work of one pool job.
 pub fn render_row(y: u32, width: u32, height: u32) -> Vec<u8> {
-    let mut row = Vec::with_capacity(width as usize * 3);
-    for x in 0..width {
-        let z = pixel_to_point(x, y, width, height);
-        let Rgb(rgb) =
-            wavelength_to_rgb(380 + escape_time(z, C, MAX_ITERATIONS) * 400 / MAX_ITERATIONS);
-        row.extend_from_slice(&rgb);
-    }
-    row
+    (0..width)
+        .flat_map(|x| pixel_rgb(x, y, width, height))
+        .collect()
+}
+
+/// The colour of pixel (x, y).
+pub fn pixel_rgb(x: u32, y: u32, width: u32, height: u32) -> [u8; 3] {
+    let z = pixel_to_point(x, y, width, height);
+    let Rgb(rgb) =
+        wavelength_to_rgb(380 + escape_time(z, C, MAX_ITERATIONS) * 400 / MAX_ITERATIONS);
+    rgb
 }
 
 /// The complex number at the centre of pixel (x, y). One scale for both axes

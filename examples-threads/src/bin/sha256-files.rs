@@ -75,42 +75,23 @@ fn run(args: Args) -> anyhow::Result<usize> {
         None => demo_tree().context("creating the demo tree")?,
     };
 
-    let pool = ThreadPool::new(threads);
-    let (tx, rx) = mpsc::channel();
-    let (mut queued, mut failures) = (0, 0);
-    for entry in WalkDir::new(&dir).follow_links(args.follow_links) {
-        let entry = match entry {
-            Ok(entry) => entry,
+    let mut failures = 0;
+    // The walk feeds the pool as it goes: hashing starts with the first file.
+    let files = WalkDir::new(&dir)
+        .follow_links(args.follow_links)
+        .into_iter()
+        .filter_map(|entry| match entry {
+            Ok(entry) => Some(entry),
             Err(e) => {
                 // A broken link or an unreadable directory: report it, go on.
                 eprintln!("sha256-files: {e}");
                 failures += 1;
-                continue;
+                None
             }
-        };
-        if !entry.file_type().is_file() || !has_extension(entry.path(), &ext) {
-            continue;
-        }
-        // Each job owns a clone of the sender and its path.
-        let tx = tx.clone();
-        let path = entry.into_path();
-        pool.execute(move || {
-            let digest = sha256_file(&path);
-            tx.send((path, digest))
-                .expect("main holds the receiver until every job has sent");
-        });
-        queued += 1;
-    }
-    // Drop main's sender: the channel closes once every job's clone is gone.
-    drop(tx);
-
-    let mut results: Vec<(PathBuf, io::Result<Digest>)> = rx.iter().collect();
-    // A job that panicked would drop its sender without sending.
-    ensure!(
-        results.len() == queued,
-        "{} of {queued} hashing jobs panicked",
-        queued - results.len()
-    );
+        })
+        .filter(|entry| entry.file_type().is_file() && has_extension(entry.path(), &ext))
+        .map(walkdir::DirEntry::into_path);
+    let mut results = hash_on_pool(files, threads, BUFFER_SIZE)?;
     results.sort_by(|a, b| a.0.cmp(&b.0));
 
     let mut out = io::stdout().lock();
@@ -133,6 +114,38 @@ fn run(args: Args) -> anyhow::Result<usize> {
         dir.display()
     );
     Ok(failures)
+}
+
+/// Hashes every file on a pool of `threads` workers, one job per file, and
+/// returns the `(path, digest)` pairs in the order the jobs finished.
+pub fn hash_on_pool(
+    files: impl IntoIterator<Item = PathBuf>,
+    threads: usize,
+    buffer_size: usize,
+) -> anyhow::Result<Vec<(PathBuf, io::Result<Digest>)>> {
+    let pool = ThreadPool::new(threads);
+    let (tx, rx) = mpsc::channel();
+    let mut queued = 0;
+    for path in files {
+        // Each job owns a clone of the sender and its path.
+        let tx = tx.clone();
+        pool.execute(move || {
+            let digest = sha256_file_with_buffer(&path, buffer_size);
+            tx.send((path, digest))
+                .expect("main holds the receiver until every job has sent");
+        });
+        queued += 1;
+    }
+    // Drop main's sender: the channel closes once every job's clone is gone.
+    drop(tx);
+    let results: Vec<_> = rx.iter().collect();
+    // A job that panicked would drop its sender without sending.
+    ensure!(
+        results.len() == queued,
+        "{} of {queued} hashing jobs panicked",
+        queued - results.len()
+    );
+    Ok(results)
 }
 
 /// Read size of [`sha256_file`]: large blocks keep the system-call count low.
