@@ -1,0 +1,227 @@
+//! tokio's four async channels: `mpsc`, `oneshot`, `broadcast` and `watch`.
+//!
+//! - `mpsc`: many producer tasks, one consumer. Bounded: `send().await` waits
+//!   while `--capacity` messages are queued (back-pressure). The consumer's loop
+//!   ends when the last sender is dropped.
+//! - `oneshot`: exactly one value, once. Here each request to a server task
+//!   carries a `oneshot::Sender` for its reply, the usual async request/response.
+//! - `broadcast`: every subscriber receives a clone of every message sent after it
+//!   subscribed. There is no back-pressure: a subscriber more than the capacity
+//!   behind loses the oldest messages (`RecvError::Lagged`), so size it for a burst.
+//! - `watch`: one value that changes; receivers see the latest, maybe skipping
+//!   some, and always see the final value.
+//!
+//! The `mpsc`, `broadcast` and `watch` lines interleave differently from run to
+//! run (tasks run on several threads); within one producer or subscriber the
+//! order is fixed, and which values a watcher skips varies. The `oneshot` lines
+//! and the summaries do not vary.
+//!
+//! These channels are for tasks: `recv().await` suspends the task, not the
+//! thread. Between plain threads use `std::sync::mpsc` or crossbeam; a channel
+//! between a thread and a task works too (`blocking_send`, `blocking_recv`).
+//!
+//! ```sh
+//! cargo run -p examples-async --bin async-channels -- --producers 4 --messages 10
+//! ```
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, ensure};
+use clap::Parser;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::task::JoinSet;
+use tokio::time::sleep;
+
+/// Send messages through each of tokio's async channels and show who got what.
+#[derive(Parser)]
+struct Args {
+    /// Producer tasks sending into the `mpsc` channel.
+    #[arg(long, default_value_t = 3)]
+    producers: u64,
+    /// Messages per producer; also the number of requests, broadcasts and watch updates.
+    #[arg(long, default_value_t = 4)]
+    messages: u64,
+    /// Subscribers of the `broadcast` channel, and receivers of the `watch` channel.
+    #[arg(long, default_value_t = 3)]
+    subscribers: u64,
+    /// Capacity of the bounded `mpsc` channel.
+    #[arg(long, default_value_t = 2)]
+    capacity: usize,
+}
+
+fn main() -> ExitCode {
+    // `{:#}` prints the error and its causes on one line.
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+#[tokio::main]
+async fn run(args: Args) -> anyhow::Result<()> {
+    let Args {
+        producers,
+        messages,
+        subscribers,
+        capacity,
+    } = args;
+    ensure!(
+        (1..=100).contains(&producers),
+        "--producers must be between 1 and 100, got {producers}"
+    );
+    ensure!(
+        (1..=1000).contains(&messages),
+        "--messages must be between 1 and 1000, got {messages}"
+    );
+    ensure!(
+        (1..=100).contains(&subscribers),
+        "--subscribers must be between 1 and 100, got {subscribers}"
+    );
+    ensure!(
+        (1..=1024).contains(&capacity),
+        "--capacity must be between 1 and 1024, got {capacity}"
+    );
+
+    let delivered = mpsc_fan_in(producers, messages, capacity).await;
+    let answered = oneshot_replies(messages).await?;
+    let broadcast = broadcast_to_all(subscribers, messages).await?;
+    let final_value = watch_latest(subscribers, messages).await?;
+    println!(
+        "mpsc delivered {delivered}, oneshot answered {answered}, broadcast delivered \
+         {broadcast}, every watcher ended on {final_value}"
+    );
+    Ok(())
+}
+
+/// `producers` tasks send `messages` each; one consumer receives until all are done.
+async fn mpsc_fan_in(producers: u64, messages: u64, capacity: usize) -> u64 {
+    let (tx, mut rx) = mpsc::channel(capacity);
+    for p in 0..producers {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            for m in 0..messages {
+                // Waits while the channel is full. Err means the receiver is
+                // gone, and then there is nobody left to send to.
+                if tx.send((p, m)).await.is_err() {
+                    return;
+                }
+            }
+        }); // this producer's clone of `tx` is dropped when its task ends
+    }
+    // Drop our own sender, or `recv` would wait for it forever.
+    drop(tx);
+    let mut received = 0;
+    // `None` once every sender is dropped and the queue is empty.
+    while let Some((p, m)) = rx.recv().await {
+        println!("mpsc: producer {p} message {m}");
+        received += 1;
+    }
+    received
+}
+
+/// A request to the squaring server, with the channel its reply goes back on.
+struct Request {
+    n: u64,
+    reply: oneshot::Sender<u64>,
+}
+
+/// Sends `requests` requests one at a time and awaits each reply.
+async fn oneshot_replies(requests: u64) -> anyhow::Result<u64> {
+    let (tx, mut rx) = mpsc::channel::<Request>(1);
+    let server = tokio::spawn(async move {
+        while let Some(Request { n, reply }) = rx.recv().await {
+            // Err only if the client stopped waiting; nothing to do then.
+            let _ = reply.send(n * n);
+        }
+    });
+    let mut answered = 0;
+    for n in 1..=requests {
+        let (reply, response) = oneshot::channel();
+        tx.send(Request { n, reply })
+            .await
+            .context("the server stopped")?;
+        // One value, or an error if the server dropped the sender unanswered.
+        let square = response.await.context("the server dropped a request")?;
+        println!("oneshot: {n} squared is {square}");
+        answered += 1;
+    }
+    drop(tx); // the server's `recv` returns `None` and its loop ends
+    server.await.context("the server task failed")?;
+    Ok(answered)
+}
+
+/// Every one of `subscribers` receives each of `messages` broadcasts, in order.
+async fn broadcast_to_all(subscribers: u64, messages: u64) -> anyhow::Result<u64> {
+    // Room for the whole burst, so no subscriber can lag behind and lose any.
+    let capacity = usize::try_from(messages).context("--messages does not fit in memory")?;
+    let (tx, _) = broadcast::channel(capacity);
+    let mut set = JoinSet::new();
+    for s in 0..subscribers {
+        // Subscribe before the first send: a receiver only gets later messages.
+        let mut rx = tx.subscribe();
+        set.spawn(async move {
+            let mut got = 0;
+            loop {
+                match rx.recv().await {
+                    Ok(m) => {
+                        println!("broadcast: subscriber {s} got {m}");
+                        got += 1;
+                    }
+                    Err(RecvError::Lagged(lost)) => {
+                        println!("broadcast: subscriber {s} lagged and lost {lost}");
+                    }
+                    // The sender is gone and every message has been received.
+                    Err(RecvError::Closed) => return got,
+                }
+            }
+        });
+    }
+    for m in 0..messages {
+        tx.send(m).context("no subscriber is listening")?;
+    }
+    drop(tx); // closes the channel, after the messages already sent
+    let mut delivered = 0;
+    while let Some(got) = set.join_next().await {
+        delivered += got.context("a subscriber task failed")?;
+    }
+    Ok(delivered)
+}
+
+/// `watchers` receivers follow a value the sender sets to 1, 2, ..., `updates`.
+async fn watch_latest(watchers: u64, updates: u64) -> anyhow::Result<u64> {
+    let (tx, rx) = watch::channel(0);
+    let mut set = JoinSet::new();
+    for w in 0..watchers {
+        let mut rx = rx.clone();
+        set.spawn(async move {
+            // `changed` returns Err only once the sender is gone *and* the
+            // latest value has been seen, so the final value is never missed.
+            while rx.changed().await.is_ok() {
+                // Copy the value out: `borrow` holds a read lock on the channel.
+                let value = *rx.borrow_and_update();
+                println!("watch: watcher {w} saw {value}");
+            }
+            (w, *rx.borrow())
+        });
+    }
+    drop(rx);
+    for value in 1..=updates {
+        tx.send(value).context("every watcher is gone")?;
+        // A short pause, so the watchers see some values in between; without
+        // it they might see only the last one, which is just as correct.
+        sleep(Duration::from_millis(1)).await;
+    }
+    drop(tx); // ends the watchers' loops once they have seen the final value
+    while let Some(ended) = set.join_next().await {
+        let (w, last) = ended.context("a watcher task failed")?;
+        println!("watch: watcher {w} ended on {last}");
+        ensure!(
+            last == updates,
+            "watcher {w} missed the final value {updates}"
+        );
+    }
+    Ok(updates)
+}

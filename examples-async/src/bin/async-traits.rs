@@ -1,0 +1,241 @@
+//! Native `async fn` in traits: a storage trait, two backends, a cache generic over any backend, and `dyn`.
+//!
+//! Since Rust 1.75 a trait can declare `async fn` (or `fn ... -> impl Future`),
+//! and each implementation's future is its own concrete type: generic code such
+//! as `Cache<S: Storage>` is statically dispatched, with no allocation per call.
+//! Before, the `async-trait` crate rewrote every such method to return
+//! `Pin<Box<dyn Future + Send>>`, a box per call. Two things still need care:
+//!
+//! - **`Send`.** A caller cannot require that the future of a trait's `async fn`
+//!   be `Send`, and `tokio::spawn` needs exactly that. So the trait declares
+//!   `fn load(..) -> impl Future<Output = ..> + Send`; implementations still
+//!   write `async fn`, and the compiler checks they keep the promise.
+//! - **`dyn`.** Such a trait is not dyn-compatible (`Box<dyn Storage>` does not
+//!   compile). To choose a backend at run time, box the future yourself, as
+//!   `DynStorage` below does: the `async-trait` approach, where you need it.
+//!
+//! Everything runs on one task and the calls are awaited one by one, so the
+//! output is the same on every run.
+//!
+//! ```sh
+//! cargo run -p examples-async --bin async-traits -- --keys 5 --latency-ms 20
+//! ```
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, ensure};
+use clap::Parser;
+use tokio::task::JoinHandle;
+use tokio::time::sleep;
+
+/// Look keys up through a cache in front of a slow store, all through one async trait.
+#[derive(Parser)]
+struct Args {
+    /// How many keys the stores hold (keys 1..=N); each is looked up twice.
+    #[arg(long, default_value_t = 3)]
+    keys: u32,
+    /// Simulated latency of one read from the slow store, in milliseconds.
+    #[arg(long, default_value_t = 5)]
+    latency_ms: u64,
+}
+
+/// A key-value store whose reads may wait on I/O.
+trait Storage {
+    fn name(&self) -> &'static str;
+    /// `impl Future + Send` rather than `async fn`: the promise that lets
+    /// generic callers spawn the future. Implementations may write `async fn`.
+    fn load(&self, key: u32) -> impl Future<Output = Option<String>> + Send;
+}
+
+fn main() -> ExitCode {
+    // `{:#}` prints the error and its causes on one line.
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn run(Args { keys, latency_ms }: Args) -> anyhow::Result<()> {
+    ensure!(
+        (1..=1000).contains(&keys),
+        "--keys must be between 1 and 1000, got {keys}"
+    );
+    ensure!(
+        (1..=1000).contains(&latency_ms),
+        "--latency-ms must be between 1 and 1000, got {latency_ms}"
+    );
+    let latency = Duration::from_millis(latency_ms);
+
+    // Static dispatch: `Cache<SlowStore>` and its `load` futures are concrete types.
+    let cache = Arc::new(Cache::new(SlowStore::new(demo_data(keys), latency)));
+    for pass in ["first", "second"] {
+        for key in 1..=keys {
+            let value = cache.load(key).await;
+            println!("{pass} pass: key {key} -> {}", shown(value.as_deref()));
+        }
+    }
+    let missing = keys + 1;
+    println!(
+        "missing key {missing} -> {}",
+        shown(cache.load(missing).await.as_deref())
+    );
+
+    // Compiles only because `load` promises a `Send` future (see `spawn_load`).
+    let spawned = spawn_load(Arc::clone(&cache), 1)
+        .await
+        .context("the spawned lookup failed")?;
+    println!("spawned task: key 1 -> {}", shown(spawned.as_deref()));
+
+    // A backend chosen at run time: through `dyn DynStorage`, one box per call.
+    let backends: Vec<Box<dyn DynStorage>> = vec![
+        Box::new(MemoryStore(demo_data(keys))),
+        Box::new(SlowStore::new(demo_data(keys), latency)),
+    ];
+    for backend in &backends {
+        let value = backend.load_boxed(keys).await;
+        println!(
+            "dyn {}: key {keys} -> {}",
+            backend.dyn_name(),
+            shown(value.as_deref())
+        );
+    }
+
+    let reads = cache.inner.reads.load(Ordering::Relaxed);
+    let lookups = 2 * u64::from(keys) + 2;
+    println!(
+        "Cache over {}: {reads} slow reads for {lookups} lookups",
+        cache.inner.name()
+    );
+    Ok(())
+}
+
+/// Generic over any `Storage`; spawning needs the `Send` the trait promises.
+fn spawn_load<S>(store: Arc<S>, key: u32) -> JoinHandle<Option<String>>
+where
+    S: Storage + Send + Sync + 'static,
+{
+    tokio::spawn(async move { store.load(key).await })
+}
+
+/// Answers at once from memory.
+struct MemoryStore(HashMap<u32, String>);
+
+impl Storage for MemoryStore {
+    fn name(&self) -> &'static str {
+        "memory"
+    }
+
+    async fn load(&self, key: u32) -> Option<String> {
+        self.0.get(&key).cloned()
+    }
+}
+
+/// A stand-in for a disk or a database: every read waits, and is counted.
+struct SlowStore {
+    data: HashMap<u32, String>,
+    latency: Duration,
+    reads: AtomicU64,
+}
+
+impl SlowStore {
+    fn new(data: HashMap<u32, String>, latency: Duration) -> Self {
+        SlowStore {
+            data,
+            latency,
+            reads: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Storage for SlowStore {
+    fn name(&self) -> &'static str {
+        "slow store"
+    }
+
+    async fn load(&self, key: u32) -> Option<String> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        sleep(self.latency).await;
+        self.data.get(&key).cloned()
+    }
+}
+
+/// A read-through cache in front of any `Storage`, itself a `Storage`.
+struct Cache<S> {
+    inner: S,
+    hits: Mutex<HashMap<u32, String>>,
+}
+
+impl<S> Cache<S> {
+    fn new(inner: S) -> Self {
+        Cache {
+            inner,
+            hits: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<S: Storage + Sync> Storage for Cache<S> {
+    fn name(&self) -> &'static str {
+        "cache"
+    }
+
+    async fn load(&self, key: u32) -> Option<String> {
+        // The guard is a temporary of this statement: it is released before
+        // the `.await` below. A `std` mutex guard held across an `.await` would
+        // block other tasks, and would make this future not `Send`.
+        let cached = self
+            .hits
+            .lock()
+            .expect("no thread panics holding it")
+            .get(&key)
+            .cloned();
+        if cached.is_some() {
+            return cached;
+        }
+        println!(
+            "cache: key {key} not cached, asking the {}",
+            self.inner.name()
+        );
+        let value = self.inner.load(key).await?;
+        self.hits
+            .lock()
+            .expect("no thread panics holding it")
+            .insert(key, value.clone());
+        Some(value)
+    }
+}
+
+/// The dyn-compatible face of `Storage`: the future is boxed, so every
+/// implementation returns the same type.
+trait DynStorage {
+    fn dyn_name(&self) -> &'static str;
+    fn load_boxed(&self, key: u32) -> Pin<Box<dyn Future<Output = Option<String>> + Send + '_>>;
+}
+
+impl<S: Storage> DynStorage for S {
+    fn dyn_name(&self) -> &'static str {
+        self.name()
+    }
+
+    fn load_boxed(&self, key: u32) -> Pin<Box<dyn Future<Output = Option<String>> + Send + '_>> {
+        Box::pin(self.load(key))
+    }
+}
+
+fn shown(value: Option<&str>) -> &str {
+    value.unwrap_or("(not found)")
+}
+
+// ---- demo inputs ----
+
+/// Keys 1..=n, each with a value that says which key it belongs to.
+fn demo_data(n: u32) -> HashMap<u32, String> {
+    (1..=n).map(|k| (k, format!("value-{k}"))).collect()
+}

@@ -1,0 +1,143 @@
+//! Deadlines and races: `tokio::time::timeout`, `tokio::select!`, and cancellation by drop.
+//!
+//! `timeout(limit, future)` gives `Ok(output)` if the future finishes within the
+//! limit and `Err(Elapsed)` if not. `select!` polls several futures and takes the
+//! first to finish. In both, the futures that lost are simply *dropped*: that is
+//! how async Rust cancels. The dropped call stops at the `.await` it was waiting
+//! on and never runs another line; a guard in it prints `cancelled` when that
+//! happens, so you can see it.
+//!
+//! Cancellation can only happen at an `.await`, so work between two awaits is
+//! never cut in half; but a future dropped half way through its awaits must not
+//! leave shared state half updated (cancel safety: tokio's docs say which of
+//! its methods are safe to use in a `select!` loop).
+//!
+//! The two `request sent` lines of the race come in either order: `select!`
+//! polls its branches in random order, for fairness, unless told `biased;`. The
+//! `gave up` figure varies and is never below `--timeout-ms`. Every other line
+//! is fixed. A thread blocked in a call cannot be cancelled like this: that is
+//! one reason to do I/O with async rather than threads.
+//!
+//! ```sh
+//! cargo run -p examples-async --bin select-timeout -- --timeout-ms 100 --slow-ms 2000
+//! ```
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::ensure;
+use clap::Parser;
+use tokio::time::{Instant, sleep, timeout};
+
+/// Run one call that beats the timeout, one that does not, and a race of two calls.
+#[derive(Parser)]
+struct Args {
+    /// The deadline for each call, in milliseconds.
+    #[arg(long, default_value_t = 50)]
+    timeout_ms: u64,
+    /// Latency of the fast call, in milliseconds; must be below --timeout-ms.
+    #[arg(long, default_value_t = 5)]
+    fast_ms: u64,
+    /// Latency of the slow call, in milliseconds; must be above --timeout-ms.
+    #[arg(long, default_value_t = 1000)]
+    slow_ms: u64,
+}
+
+fn main() -> ExitCode {
+    // `{:#}` prints the error and its causes on one line.
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn run(
+    Args {
+        timeout_ms,
+        fast_ms,
+        slow_ms,
+    }: Args,
+) -> anyhow::Result<()> {
+    ensure!(
+        (1..=60_000).contains(&timeout_ms),
+        "--timeout-ms must be between 1 and 60000, got {timeout_ms}"
+    );
+    ensure!(
+        fast_ms < timeout_ms,
+        "--fast-ms must be below --timeout-ms ({timeout_ms}), got {fast_ms}"
+    );
+    ensure!(
+        (timeout_ms + 1..=600_000).contains(&slow_ms),
+        "--slow-ms must be above --timeout-ms ({timeout_ms}) and at most 600000, got {slow_ms}"
+    );
+    let (limit, fast, slow) = (ms(timeout_ms), ms(fast_ms), ms(slow_ms));
+
+    match call_within("fast", fast, limit).await {
+        Some(reply) => println!("timeout: the fast call completed in time: {reply}"),
+        None => println!("timeout: the fast call timed out"),
+    }
+
+    let start = Instant::now();
+    match call_within("slow", slow, limit).await {
+        Some(reply) => println!("timeout: the slow call completed in time: {reply}"),
+        None => println!("timeout: the slow call timed out after {timeout_ms} ms"),
+    }
+    println!("timeout: gave up after {} ms", start.elapsed().as_millis());
+
+    let winner = race(("primary", slow), ("mirror", fast)).await;
+    println!("select: the race was won by {winner}");
+    println!("The fast call completed, the slow one timed out, the race's loser was cancelled");
+    Ok(())
+}
+
+/// A call with a deadline: `Some(reply)` if it answered within `limit`,
+/// `None` if the deadline passed first and the call was cancelled.
+pub async fn call_within(name: &str, latency: Duration, limit: Duration) -> Option<String> {
+    // On `Err(Elapsed)` the call has already been dropped, mid-`.await`.
+    timeout(limit, call(name, latency)).await.ok()
+}
+
+/// Sends the same request to two servers and keeps the first reply.
+pub async fn race(a: (&str, Duration), b: (&str, Duration)) -> String {
+    // The branch that finishes first wins; `select!` then drops the other
+    // branch's future, which cancels that call.
+    tokio::select! {
+        reply = call(a.0, a.1) => reply,
+        reply = call(b.0, b.1) => reply,
+    }
+}
+
+/// A simulated remote call that answers after `latency`.
+pub async fn call(name: &str, latency: Duration) -> String {
+    println!("{name}: request sent");
+    // Lives across the `.await`: if this future is dropped there, so is the
+    // guard, which then reports the cancellation.
+    let mut guard = CancelGuard {
+        name,
+        replied: false,
+    };
+    sleep(latency).await;
+    guard.replied = true;
+    println!("{name}: reply received");
+    format!("reply from {name}")
+}
+
+/// Prints a line if the call it guards is dropped before its reply came.
+struct CancelGuard<'a> {
+    name: &'a str,
+    replied: bool,
+}
+
+impl Drop for CancelGuard<'_> {
+    fn drop(&mut self) {
+        if !self.replied {
+            println!("{}: cancelled before the reply came", self.name);
+        }
+    }
+}
+
+fn ms(millis: u64) -> Duration {
+    Duration::from_millis(millis)
+}

@@ -1,0 +1,121 @@
+//! Many tokio tasks on a few worker threads: `tokio::spawn`, `abort`, and a `JoinSet`.
+//!
+//! A task is a future handed to the runtime, which polls it on one of its
+//! `--workers` threads. A task that is waiting holds no thread, only its state,
+//! so thousands of tasks share two threads. Idle workers steal tasks from busy
+//! ones, so the `task N on worker-K` lines come in completion order and name
+//! whichever worker finished each task: both vary from run to run. What never
+//! varies is that every task's result arrives exactly once, and that only the
+//! `--workers` threads ever run a task.
+//!
+//! `tokio::spawn` needs a `Send + 'static` future: the task may outlive the code
+//! that spawned it and move between threads, so it owns its inputs
+//! (`async move`). A task's panic or cancellation comes back as a `JoinError`
+//! from its handle; it does not bring the runtime down.
+//!
+//! Tasks are for waiting concurrently. A task that computes for long without an
+//! `.await` keeps its worker from every other task: put CPU-bound work on
+//! `spawn_blocking` or rayon instead (see `spawn-blocking`).
+//!
+//! ```sh
+//! cargo run -p examples-async --bin tokio-tasks -- --tasks 10000 --workers 2
+//! ```
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, bail, ensure};
+use clap::Parser;
+use tokio::runtime::Builder;
+use tokio::task::JoinSet;
+use tokio::time::sleep;
+
+/// Spawn many short tasks onto a few worker threads and collect every result.
+#[derive(Parser)]
+struct Args {
+    /// How many tasks to spawn into the `JoinSet`.
+    #[arg(long, default_value_t = 40)]
+    tasks: u64,
+    /// How many worker threads the runtime runs them on.
+    #[arg(long, default_value_t = 2)]
+    workers: usize,
+}
+
+fn main() -> ExitCode {
+    // `{:#}` prints the error and its causes on one line.
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn run(Args { tasks, workers }: Args) -> anyhow::Result<()> {
+    ensure!(
+        (1..=100_000).contains(&tasks),
+        "--tasks must be between 1 and 100000, got {tasks}"
+    );
+    ensure!(
+        (1..=64).contains(&workers),
+        "--workers must be between 1 and 64, got {workers}"
+    );
+    // Built by hand rather than with `#[tokio::main]`, to choose the number of
+    // worker threads and name them, so each result can say where it ran.
+    let next = AtomicUsize::new(0);
+    let runtime = Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name_fn(move || format!("worker-{}", next.fetch_add(1, Ordering::Relaxed)))
+        .enable_time()
+        .build()
+        .context("starting the tokio runtime")?;
+    // `block_on` runs this future on the main thread; what it spawns runs on the workers.
+    runtime.block_on(spawn_and_collect(tasks))?;
+    println!("{tasks} tasks on {workers} worker threads: every result collected once");
+    Ok(())
+}
+
+async fn spawn_and_collect(tasks: u64) -> anyhow::Result<()> {
+    // One task: awaiting its `JoinHandle` gives the value the task returned.
+    let answer = tokio::spawn(async { 6 * 7 })
+        .await
+        .context("the first task failed")?;
+    println!("one spawned task returned {answer}");
+
+    // Cancellation: `abort` stops a task at its next `.await`; awaiting the
+    // handle then reports that it was cancelled rather than waiting an hour.
+    let sleeper = tokio::spawn(sleep(Duration::from_secs(3600)));
+    sleeper.abort();
+    match sleeper.await {
+        Err(e) if e.is_cancelled() => println!("an aborted task reports: cancelled"),
+        other => bail!("the aborted task was not cancelled: {other:?}"),
+    }
+
+    let mut set = JoinSet::new();
+    for id in 0..tasks {
+        // `async move`: the task owns `id`, since it may outlive this loop.
+        set.spawn(async move {
+            // Simulated I/O: while this task waits, its worker runs other tasks.
+            sleep(Duration::from_millis(id % 4)).await;
+            let thread = std::thread::current();
+            (id, id * id, thread.name().unwrap_or("unnamed").to_owned())
+        });
+    }
+
+    // `join_next` yields each task's result once, in completion order, and
+    // `None` when the set is empty: the loop ends because the work ran out.
+    let mut per_thread = BTreeMap::new();
+    let mut sum = 0;
+    while let Some(result) = set.join_next().await {
+        let (id, square, thread) = result.context("a task panicked or was cancelled")?;
+        println!("task {id} on {thread}: {square}");
+        *per_thread.entry(thread).or_insert(0) += 1;
+        sum += square;
+    }
+    for (thread, count) in &per_thread {
+        println!("{thread} finished {count} tasks");
+    }
+    println!("sum of the squares: {sum}");
+    Ok(())
+}

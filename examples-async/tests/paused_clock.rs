@@ -1,0 +1,135 @@
+//! The recipes' timing logic on tokio's paused clock.
+//!
+//! With `start_paused = true` the runtime's clock stands still and jumps
+//! straight to the next timer whenever every task is waiting. Timers still fire
+//! in deadline order, but no real time passes and no scheduling delay can creep
+//! in, so these tests can assert *exact* elapsed times and exact high-water
+//! marks, which the integration tests in `tests/async.rs` (real clock, busy
+//! machine) can only bound. The recipes' functions are included from their
+//! files, so this tests the code the binaries run.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+#[path = "../src/bin/streams.rs"]
+#[allow(
+    dead_code,
+    reason = "the recipe's main and argument parsing are not under test"
+)]
+mod streams;
+
+#[path = "../src/bin/select-timeout.rs"]
+#[allow(
+    dead_code,
+    reason = "the recipe's main and argument parsing are not under test"
+)]
+mod select_timeout;
+
+#[path = "../src/bin/semaphore.rs"]
+#[allow(
+    dead_code,
+    reason = "the recipe's main and argument parsing are not under test"
+)]
+mod semaphore;
+
+const MS: Duration = Duration::from_millis(1);
+
+// ---------------------------------------------------------------- streams
+
+#[tokio::test(start_paused = true)]
+async fn buffer_unordered_fills_every_free_slot_at_once() {
+    // Items 0..5 take 10, 20, 30, 10, 20 ms; two slots. Each item starts the
+    // moment a fetch finishes: 0+1 at 0 ms, 2 at 10, 3 at 20, 4 at 30 (when
+    // item 3 ends); item 4 ends at 50 ms.
+    let start = Instant::now();
+    let max = streams::fetch_unordered(5, 2, 10 * MS).await;
+    assert_eq!(max, 2);
+    assert_eq!(start.elapsed(), 50 * MS);
+}
+
+#[tokio::test(start_paused = true)]
+async fn buffered_holds_back_results_that_finish_out_of_order() {
+    // Same items, in order: item 3 ends at 30 ms but waits behind item 2
+    // (ends at 40) and keeps its slot, so item 4 starts at 40 and ends at 60.
+    let start = Instant::now();
+    let max = streams::fetch_ordered(5, 2, 10 * MS).await;
+    assert_eq!(max, 2);
+    assert_eq!(start.elapsed(), 60 * MS);
+}
+
+#[tokio::test(start_paused = true)]
+async fn streams_reach_their_limit_and_never_pass_it() {
+    for limit in [1, 3, 7, 50] {
+        assert_eq!(streams::fetch_unordered(50, limit, MS).await, limit);
+        assert_eq!(streams::fetch_ordered(50, limit, MS).await, limit);
+    }
+    // Fewer items than slots: all of them at once, no more.
+    assert_eq!(streams::fetch_unordered(3, 10, MS).await, 3);
+}
+
+// ---------------------------------------------------------------- select-timeout
+
+#[tokio::test(start_paused = true)]
+async fn a_call_within_its_deadline_answers_when_it_is_ready() {
+    let start = Instant::now();
+    let reply = select_timeout::call_within("fast", 10 * MS, 50 * MS).await;
+    assert_eq!(reply.as_deref(), Some("reply from fast"));
+    assert_eq!(start.elapsed(), 10 * MS);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_past_its_deadline_is_given_up_exactly_at_the_deadline() {
+    let start = Instant::now();
+    let reply = select_timeout::call_within("slow", 1000 * MS, 50 * MS).await;
+    assert_eq!(reply, None);
+    assert_eq!(start.elapsed(), 50 * MS);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_race_is_won_by_the_faster_call_whichever_branch_it_is() {
+    for _ in 0..20 {
+        // select! starts its branches in random order; the winner must not depend on it.
+        let start = Instant::now();
+        let winner = select_timeout::race(("primary", 30 * MS), ("mirror", 20 * MS)).await;
+        assert_eq!(winner, "reply from mirror");
+        assert_eq!(start.elapsed(), 20 * MS);
+        let winner = select_timeout::race(("primary", 20 * MS), ("mirror", 30 * MS)).await;
+        assert_eq!(winner, "reply from primary");
+    }
+}
+
+// ---------------------------------------------------------------- semaphore
+
+#[tokio::test(start_paused = true)]
+async fn semaphore_runs_tasks_in_waves_of_exactly_the_permits() {
+    // 10 tasks of 10 ms, 3 at a time: waves of 3, 3, 3 and 1 make 40 ms. Fewer
+    // in flight would take longer; more would be caught by the high-water mark.
+    let start = Instant::now();
+    let (finished, max) = semaphore::run_limited(10, 3, 10 * MS)
+        .await
+        .expect("no task fails");
+    assert_eq!((finished, max), (10, 3));
+    assert_eq!(start.elapsed(), 40 * MS);
+}
+
+#[tokio::test(start_paused = true)]
+async fn semaphore_with_one_permit_serialises_and_with_plenty_runs_all_at_once() {
+    let start = Instant::now();
+    assert_eq!(
+        semaphore::run_limited(5, 1, 10 * MS)
+            .await
+            .expect("no task fails"),
+        (5, 1)
+    );
+    assert_eq!(start.elapsed(), 50 * MS);
+
+    let start = Instant::now();
+    assert_eq!(
+        semaphore::run_limited(5, 100, 10 * MS)
+            .await
+            .expect("no task fails"),
+        (5, 5)
+    );
+    assert_eq!(start.elapsed(), 10 * MS);
+}

@@ -1,0 +1,647 @@
+//! Integration tests of the `examples-async` recipes: each runs the real binary
+//! under a deadline and checks what holds in every interleaving and on a busy
+//! machine. Exact virtual timings are tested with tokio's paused clock in
+//! `examples-async/tests/paused_clock.rs`.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::{NO_ARGS, Run, catalogue};
+
+#[test]
+fn every_async_recipe_is_in_the_readme_and_tested() {
+    catalogue::check(env!("CARGO_MANIFEST_DIR"), "async.rs");
+}
+
+#[test]
+fn every_async_recipe_runs_with_no_arguments_and_ends_with_its_summary() {
+    let expected = [
+        (
+            recipe!("async-basics").run(NO_ARGS),
+            "Futures ran only when awaited; join! and join_all overlapped their waits",
+        ),
+        (
+            recipe!("tokio-tasks").run(NO_ARGS),
+            "40 tasks on 2 worker threads: every result collected once",
+        ),
+        (
+            recipe!("async-channels").run(NO_ARGS),
+            "mpsc delivered 12, oneshot answered 4, broadcast delivered 12, every watcher ended on 4",
+        ),
+        (
+            recipe!("streams").run(NO_ARGS),
+            "Fetched 12 items twice, 4 at a time",
+        ),
+        (
+            recipe!("select-timeout").run(NO_ARGS),
+            "The fast call completed, the slow one timed out, the race's loser was cancelled",
+        ),
+        (
+            recipe!("async-traits").run(NO_ARGS),
+            "Cache over slow store: 4 slow reads for 8 lookups",
+        ),
+        (
+            recipe!("spawn-blocking").run(NO_ARGS),
+            "Primes below 1000000: 78498; spawn_blocking and rayon agree with the sequential loop",
+        ),
+        (
+            recipe!("semaphore").run(NO_ARGS),
+            "20 tasks finished with 3 permits",
+        ),
+    ];
+    for (run, last) in expected {
+        assert_eq!(run.success().last_line(), last);
+    }
+}
+
+#[test]
+fn every_async_recipe_explains_its_options() {
+    let runs = [
+        recipe!("async-basics").run(["--help"]),
+        recipe!("tokio-tasks").run(["--help"]),
+        recipe!("async-channels").run(["--help"]),
+        recipe!("streams").run(["--help"]),
+        recipe!("select-timeout").run(["--help"]),
+        recipe!("async-traits").run(["--help"]),
+        recipe!("spawn-blocking").run(["--help"]),
+        recipe!("semaphore").run(["--help"]),
+    ];
+    for run in runs {
+        let run = run.success();
+        assert!(run.stdout.contains("Usage:"), "{}", run.dump());
+    }
+}
+
+// ---------------------------------------------------------------- helpers
+
+/// `lines`, with each run of `len` lines from index `first` sorted, for each
+/// `(first, len)` in `unordered`: to compare output whose order is fixed except
+/// within those runs.
+fn with_sorted_runs(lines: &[&str], unordered: &[(usize, usize)]) -> Vec<String> {
+    let mut lines: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    for &(first, len) in unordered {
+        lines[first..first + len].sort();
+    }
+    lines
+}
+
+/// The number in a line `<prefix><number><rest>`, for the one line with that prefix.
+fn number_after(run: &Run, prefix: &str) -> u64 {
+    let rest = run.value_of(prefix);
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits
+        .parse()
+        .unwrap_or_else(|e| panic!("no number after {prefix:?}: {e}\n{}", run.dump()))
+}
+
+// ---------------------------------------------------------------- async-basics
+
+#[test]
+fn async_basics_futures_run_only_when_awaited_and_join_overlaps_them() {
+    let run = recipe!("async-basics")
+        .run(["--latency-ms", "5", "--fetches", "3"])
+        .success();
+    // The elapsed times vary; they can never be below what was waited for.
+    assert!(number_after(&run, "2. took ") >= 15, "{}", run.dump());
+    assert!(number_after(&run, "3. took ") >= 10, "{}", run.dump());
+    assert!(number_after(&run, "4. took ") >= 5, "{}", run.dump());
+    let lines: Vec<&str> = run
+        .lines()
+        .into_iter()
+        .map(|l| if l.contains(" took ") { &l[..8] } else { l })
+        .collect();
+    let expected = [
+        "1. greet(\"lazy\") returned a future; its body has not run",
+        "greet: running for \"lazy\"",
+        "1. awaited it: hello, lazy",
+        "1. greet(\"never\") was dropped without an .await, so it never ran",
+        // In sequence: the second fetch starts only after the first finished.
+        "fetch a: started",
+        "fetch a: finished after 10 ms",
+        "fetch b: started",
+        "fetch b: finished after 5 ms",
+        "2. in sequence: reply from a, reply from b",
+        "2. took ",
+        // Joined: both started before either finished.
+        "fetch a: started",
+        "fetch b: started",
+        "fetch a: finished after 10 ms",
+        "fetch b: finished after 5 ms",
+        "3. joined: reply from a, reply from b",
+        "3. took ",
+        "fetch item1: started",
+        "fetch item2: started",
+        "fetch item3: started",
+        "fetch item1: finished after 5 ms",
+        "fetch item2: finished after 5 ms",
+        "fetch item3: finished after 5 ms",
+        "4. join_all, in order: reply from item1, reply from item2, reply from item3",
+        "4. took ",
+        "Futures ran only when awaited; join! and join_all overlapped their waits",
+    ];
+    // Only the `finished` lines of the concurrent sections may come in any order.
+    let unordered = [(12, 2), (19, 3)];
+    assert_eq!(
+        with_sorted_runs(&lines, &unordered),
+        with_sorted_runs(&expected, &unordered),
+        "\n{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn async_basics_refuses_zero_latency_and_zero_fetches() {
+    recipe!("async-basics")
+        .run(["--latency-ms", "0"])
+        .fails_with_one_line_naming("--latency-ms");
+    recipe!("async-basics")
+        .run(["--fetches", "0"])
+        .fails_with_one_line_naming("--fetches");
+}
+
+// ---------------------------------------------------------------- tokio-tasks
+
+/// The `task <id> on <thread>: <square>` lines, as (id, thread, square).
+fn task_results(run: &Run) -> Vec<(u64, String, u64)> {
+    run.lines_starting_with("task ")
+        .into_iter()
+        .map(|line| {
+            let parsed = line
+                .strip_prefix("task ")
+                .and_then(|rest| rest.split_once(" on "))
+                .and_then(|(id, rest)| Some((id, rest.split_once(": ")?)))
+                .and_then(|(id, (thread, square))| {
+                    Some((id.parse().ok()?, thread.to_owned(), square.parse().ok()?))
+                });
+            parsed.unwrap_or_else(|| panic!("bad task line {line:?}\n{}", run.dump()))
+        })
+        .collect()
+}
+
+#[test]
+fn tokio_tasks_every_result_arrives_once_from_the_worker_threads() {
+    let tasks = 2000;
+    let run = recipe!("tokio-tasks")
+        .run(["--tasks", "2000", "--workers", "2"])
+        .success();
+    assert_eq!(run.value_of("one spawned task returned "), "42");
+    assert_eq!(
+        run.lines_starting_with("an aborted task reports: cancelled")
+            .len(),
+        1
+    );
+
+    let results = task_results(&run);
+    let ids: BTreeSet<u64> = results.iter().map(|(id, _, _)| *id).collect();
+    assert_eq!(results.len(), tasks, "one line per task\n{}", run.dump());
+    assert_eq!(ids, (0..tasks as u64).collect(), "every task exactly once");
+    let mut per_thread = BTreeMap::new();
+    for (id, thread, square) in &results {
+        assert_eq!(*square, id * id, "task {id} returned its own result");
+        *per_thread.entry(thread.as_str()).or_insert(0) += 1;
+    }
+    // Only the two worker threads ran tasks, and the recipe's tally agrees.
+    assert!(
+        per_thread
+            .keys()
+            .all(|t| ["worker-0", "worker-1"].contains(t)),
+        "threads other than the workers ran tasks: {per_thread:?}"
+    );
+    for (thread, count) in &per_thread {
+        let line = format!("{thread} finished {count} tasks");
+        assert_eq!(run.lines_starting_with(&line), [line.as_str()]);
+    }
+    let n = tasks as u64;
+    assert_eq!(
+        run.parsed::<u64>("sum of the squares: "),
+        (n - 1) * n * (2 * n - 1) / 6
+    );
+    assert_eq!(
+        run.last_line(),
+        "2000 tasks on 2 worker threads: every result collected once"
+    );
+}
+
+#[test]
+fn tokio_tasks_one_worker_runs_every_task() {
+    let run = recipe!("tokio-tasks")
+        .run(["--tasks", "300", "--workers", "1"])
+        .success();
+    let results = task_results(&run);
+    assert_eq!(results.len(), 300);
+    assert!(
+        results.iter().all(|(_, thread, _)| thread == "worker-0"),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(
+        run.lines_starting_with("worker-0 finished 300 tasks").len(),
+        1
+    );
+}
+
+#[test]
+fn tokio_tasks_refuses_zero_workers_and_zero_tasks() {
+    recipe!("tokio-tasks")
+        .run(["--workers", "0"])
+        .fails_with_one_line_naming("--workers");
+    recipe!("tokio-tasks")
+        .run(["--tasks", "0"])
+        .fails_with_one_line_naming("--tasks");
+}
+
+// ---------------------------------------------------------------- async-channels
+
+/// For each key, the values of the lines `<prefix><key><infix><value>`, in order.
+fn sequences(run: &Run, prefix: &str, infix: &str) -> BTreeMap<u64, Vec<u64>> {
+    let mut seen: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    let lines = run.lines_starting_with(prefix);
+    for line in lines.into_iter().filter(|l| l.contains(infix)) {
+        let parsed = line[prefix.len()..]
+            .split_once(infix)
+            .and_then(|(k, v)| Some((k.parse().ok()?, v.parse().ok()?)));
+        let (key, value) = parsed.unwrap_or_else(|| panic!("bad line {line:?}\n{}", run.dump()));
+        seen.entry(key).or_default().push(value);
+    }
+    seen
+}
+
+#[test]
+fn async_channels_every_receiver_sees_what_it_should() {
+    let run = recipe!("async-channels")
+        .run([
+            "--producers",
+            "4",
+            "--messages",
+            "6",
+            "--subscribers",
+            "3",
+            "--capacity",
+            "1",
+        ])
+        .success();
+    let all: Vec<u64> = (0..6).collect();
+
+    // mpsc: every producer's messages arrive once each, in the order it sent them.
+    let mpsc = sequences(&run, "mpsc: producer ", " message ");
+    assert_eq!(
+        mpsc.keys().copied().collect::<Vec<_>>(),
+        [0, 1, 2, 3],
+        "{}",
+        run.dump()
+    );
+    for (p, messages) in &mpsc {
+        assert_eq!(messages, &all, "producer {p}\n{}", run.dump());
+    }
+
+    // oneshot: each request got its own reply, in request order.
+    let replies: Vec<String> = (1..=6u64)
+        .map(|n| format!("oneshot: {n} squared is {}", n * n))
+        .collect();
+    assert_eq!(run.lines_starting_with("oneshot: "), replies);
+
+    // broadcast: every subscriber got every message, in order, and none lagged.
+    let broadcast = sequences(&run, "broadcast: subscriber ", " got ");
+    assert_eq!(broadcast.len(), 3, "{}", run.dump());
+    for (s, messages) in &broadcast {
+        assert_eq!(messages, &all, "subscriber {s}\n{}", run.dump());
+    }
+
+    // watch: values only move forward, and every watcher saw the final one.
+    let watch = sequences(&run, "watch: watcher ", " saw ");
+    assert_eq!(
+        watch.len(),
+        3,
+        "every watcher saw at least the final value\n{}",
+        run.dump()
+    );
+    for (w, values) in &watch {
+        assert!(
+            values.windows(2).all(|p| p[0] < p[1]),
+            "watcher {w}: {values:?}"
+        );
+        assert!(
+            values.iter().all(|v| (1..=6).contains(v)),
+            "watcher {w}: {values:?}"
+        );
+        assert_eq!(values.last(), Some(&6), "watcher {w} saw the final value");
+    }
+    let ended = sequences(&run, "watch: watcher ", " ended on ");
+    assert_eq!(ended, (0..3).map(|w| (w, vec![6])).collect());
+
+    assert_eq!(
+        run.last_line(),
+        "mpsc delivered 24, oneshot answered 6, broadcast delivered 18, every watcher ended on 6"
+    );
+}
+
+#[test]
+fn async_channels_refuses_a_zero_capacity_and_no_subscribers() {
+    recipe!("async-channels")
+        .run(["--capacity", "0"])
+        .fails_with_one_line_naming("--capacity");
+    recipe!("async-channels")
+        .run(["--subscribers", "0"])
+        .fails_with_one_line_naming("--subscribers");
+}
+
+// ---------------------------------------------------------------- streams
+
+#[test]
+fn streams_yield_every_item_with_at_most_the_limit_in_flight() {
+    let run = recipe!("streams")
+        .run(["--items", "30", "--concurrency", "4", "--latency-ms", "1"])
+        .success();
+    assert_eq!(
+        run.value_of("even items x 10, first three: "),
+        "[20, 40, 60]"
+    );
+
+    let unordered = sequences(&run, "unordered: item ", " -> ");
+    assert_eq!(unordered.len(), 30, "{}", run.dump());
+    for (i, squares) in &unordered {
+        assert_eq!(squares, &[i * i], "item {i} once, with its own result");
+    }
+    // `buffered` keeps the input order, whatever order the fetches finished in.
+    let ordered: Vec<String> = (0..30u64)
+        .map(|i| format!("ordered: item {i} -> {}", i * i))
+        .collect();
+    assert_eq!(run.lines_starting_with("ordered: item "), ordered);
+
+    for mode in ["unordered", "ordered"] {
+        let max = number_after(&run, &format!("{mode}: 30 items, at most "));
+        assert!(
+            (1..=4).contains(&max),
+            "{mode}: {max} in flight\n{}",
+            run.dump()
+        );
+    }
+    assert_eq!(run.last_line(), "Fetched 30 items twice, 4 at a time");
+}
+
+#[test]
+fn streams_with_a_limit_of_one_fetch_one_at_a_time_in_order() {
+    let run = recipe!("streams")
+        .run(["--items", "10", "--concurrency", "1", "--latency-ms", "1"])
+        .success();
+    // One at a time, item 2 (3 ms) cannot be overtaken by item 3 (1 ms).
+    let in_order: Vec<String> = (0..10u64)
+        .map(|i| format!("unordered: item {i} -> {}", i * i))
+        .collect();
+    assert_eq!(run.lines_starting_with("unordered: item "), in_order);
+    assert_eq!(number_after(&run, "unordered: 10 items, at most "), 1);
+    assert_eq!(number_after(&run, "ordered: 10 items, at most "), 1);
+}
+
+#[test]
+fn streams_refuses_a_limit_of_zero() {
+    recipe!("streams")
+        .run(["--concurrency", "0"])
+        .fails_with_one_line_naming("--concurrency");
+    recipe!("streams")
+        .run(["--items", "0"])
+        .fails_with_one_line_naming("--items");
+}
+
+// ---------------------------------------------------------------- select-timeout
+
+#[test]
+fn select_timeout_the_fast_call_completes_and_the_slow_call_really_times_out() {
+    // Wide margins: the fast call answers after 1 ms of a 200 ms deadline, the
+    // slow one would take a minute, so no scheduling delay can swap outcomes.
+    let run = recipe!("select-timeout")
+        .run([
+            "--timeout-ms",
+            "200",
+            "--fast-ms",
+            "1",
+            "--slow-ms",
+            "60000",
+        ])
+        .success();
+    // The deadline really passed before the slow call was given up.
+    assert!(
+        number_after(&run, "timeout: gave up after ") >= 200,
+        "{}",
+        run.dump()
+    );
+    let lines: Vec<&str> = run
+        .lines()
+        .into_iter()
+        .filter(|l| !l.starts_with("timeout: gave up after "))
+        .collect();
+    let expected = [
+        "fast: request sent",
+        "fast: reply received",
+        "timeout: the fast call completed in time: reply from fast",
+        // The slow call is dropped at its `.await`: it never gets its reply.
+        "slow: request sent",
+        "slow: cancelled before the reply came",
+        "timeout: the slow call timed out after 200 ms",
+        // `select!` starts the two branches in random order.
+        "mirror: request sent",
+        "primary: request sent",
+        "mirror: reply received",
+        "primary: cancelled before the reply came",
+        "select: the race was won by reply from mirror",
+        "The fast call completed, the slow one timed out, the race's loser was cancelled",
+    ];
+    let unordered = [(6, 2)];
+    assert_eq!(
+        with_sorted_runs(&lines, &unordered),
+        with_sorted_runs(&expected, &unordered),
+        "\n{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn select_timeout_refuses_latencies_on_the_wrong_side_of_the_deadline() {
+    recipe!("select-timeout")
+        .run(["--timeout-ms", "0"])
+        .fails_with_one_line_naming("--timeout-ms");
+    recipe!("select-timeout")
+        .run(["--timeout-ms", "50", "--fast-ms", "50"])
+        .fails_with_one_line_naming("--fast-ms");
+    recipe!("select-timeout")
+        .run(["--timeout-ms", "50", "--slow-ms", "50"])
+        .fails_with_one_line_naming("--slow-ms");
+}
+
+// ---------------------------------------------------------------- async-traits
+
+#[test]
+fn async_traits_cache_reads_each_key_once_through_the_trait() {
+    let run = recipe!("async-traits")
+        .run(["--keys", "2", "--latency-ms", "1"])
+        .success();
+    assert_eq!(
+        run.lines(),
+        [
+            "cache: key 1 not cached, asking the slow store",
+            "first pass: key 1 -> value-1",
+            "cache: key 2 not cached, asking the slow store",
+            "first pass: key 2 -> value-2",
+            "second pass: key 1 -> value-1",
+            "second pass: key 2 -> value-2",
+            "cache: key 3 not cached, asking the slow store",
+            "missing key 3 -> (not found)",
+            "spawned task: key 1 -> value-1",
+            "dyn memory: key 2 -> value-2",
+            "dyn slow store: key 2 -> value-2",
+            "Cache over slow store: 3 slow reads for 6 lookups",
+        ],
+        "\n{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn async_traits_refuses_zero_keys() {
+    recipe!("async-traits")
+        .run(["--keys", "0"])
+        .fails_with_one_line_naming("--keys");
+}
+
+// ---------------------------------------------------------------- spawn-blocking
+
+/// The primes in each of `jobs` slices of `0..n`, split as the recipe splits,
+/// counted with a sieve: an answer independent of the recipe's kernel.
+fn primes_per_job(n: u64, jobs: u64) -> Vec<u64> {
+    let mut composite = vec![false; n as usize];
+    let mut is_prime = vec![false; n as usize];
+    for k in 2..n as usize {
+        if !composite[k] {
+            is_prime[k] = true;
+            for multiple in (k * k..n as usize).step_by(k) {
+                composite[multiple] = true;
+            }
+        }
+    }
+    (0..jobs)
+        .map(|i| {
+            (n * i / jobs..n * (i + 1) / jobs)
+                .filter(|&k| is_prime[k as usize])
+                .count() as u64
+        })
+        .collect()
+}
+
+/// The `[a, b, ...]` list after `prefix`.
+fn list_after(run: &Run, prefix: &str) -> Vec<u64> {
+    let list = run.value_of(prefix);
+    let inner = list.strip_prefix('[').and_then(|l| l.strip_suffix(']'));
+    inner
+        .unwrap_or_else(|| panic!("no list after {prefix:?}\n{}", run.dump()))
+        .split(", ")
+        .map(|v| v.parse().expect("a count"))
+        .collect()
+}
+
+#[test]
+fn spawn_blocking_and_rayon_equal_the_sequential_counts() {
+    let run = recipe!("spawn-blocking")
+        .run(["--n", "100000", "--jobs", "7"])
+        .success();
+    let expected = primes_per_job(100_000, 7);
+    assert_eq!(list_after(&run, "sequential:"), expected);
+    assert_eq!(list_after(&run, "spawn_blocking:"), expected);
+    assert_eq!(list_after(&run, "rayon:"), expected);
+    assert_eq!(
+        run.last_line(),
+        "Primes below 100000: 9592; spawn_blocking and rayon agree with the sequential loop"
+    );
+}
+
+#[test]
+fn spawn_blocking_handles_more_jobs_than_numbers_and_tiny_ranges() {
+    let run = recipe!("spawn-blocking")
+        .run(["--n", "100", "--jobs", "256"])
+        .success();
+    let expected = primes_per_job(100, 256);
+    assert_eq!(list_after(&run, "rayon:"), expected);
+    assert_eq!(list_after(&run, "spawn_blocking:"), expected);
+    assert!(
+        run.last_line().starts_with("Primes below 100: 25;"),
+        "{}",
+        run.dump()
+    );
+
+    let run = recipe!("spawn-blocking")
+        .run(["--n", "2", "--jobs", "1"])
+        .success();
+    assert!(
+        run.last_line().starts_with("Primes below 2: 0;"),
+        "{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn spawn_blocking_refuses_zero_jobs_and_an_empty_range() {
+    recipe!("spawn-blocking")
+        .run(["--jobs", "0"])
+        .fails_with_one_line_naming("--jobs");
+    recipe!("spawn-blocking")
+        .run(["--n", "0"])
+        .fails_with_one_line_naming("--n");
+}
+
+// ---------------------------------------------------------------- semaphore
+
+/// The `task <id>: started, <k> in flight` lines, as (id, k).
+fn started(run: &Run) -> Vec<(u64, u64)> {
+    run.lines_starting_with("task ")
+        .into_iter()
+        .map(|line| {
+            let parsed = line
+                .strip_prefix("task ")
+                .and_then(|rest| rest.strip_suffix(" in flight"))
+                .and_then(|rest| rest.split_once(": started, "))
+                .and_then(|(id, k)| Some((id.parse().ok()?, k.parse().ok()?)));
+            parsed.unwrap_or_else(|| panic!("bad task line {line:?}\n{}", run.dump()))
+        })
+        .collect()
+}
+
+#[test]
+fn semaphore_never_lets_more_tasks_in_than_permits() {
+    let run = recipe!("semaphore")
+        .run(["--tasks", "60", "--permits", "3", "--latency-ms", "2"])
+        .success();
+    let started = started(&run);
+    let ids: BTreeSet<u64> = started.iter().map(|(id, _)| *id).collect();
+    assert_eq!(started.len(), 60, "{}", run.dump());
+    assert_eq!(ids, (0..60).collect(), "every task started exactly once");
+    let highest = started.iter().map(|(_, k)| *k).max().expect("60 lines");
+    assert!(
+        highest <= 3,
+        "{highest} tasks in flight with 3 permits\n{}",
+        run.dump()
+    );
+    // The recipe's high-water mark agrees with what the tasks printed.
+    assert_eq!(
+        run.value_of("max in flight: "),
+        format!("{highest} (permits: 3)")
+    );
+    assert_eq!(run.last_line(), "60 tasks finished with 3 permits");
+}
+
+#[test]
+fn semaphore_with_one_permit_runs_one_task_at_a_time() {
+    let run = recipe!("semaphore")
+        .run(["--tasks", "20", "--permits", "1", "--latency-ms", "1"])
+        .success();
+    let started = started(&run);
+    assert_eq!(started.len(), 20);
+    assert!(started.iter().all(|(_, k)| *k == 1), "{}", run.dump());
+    assert_eq!(run.value_of("max in flight: "), "1 (permits: 1)");
+}
+
+#[test]
+fn semaphore_refuses_zero_permits() {
+    recipe!("semaphore")
+        .run(["--permits", "0"])
+        .fails_with_one_line_naming("--permits");
+}
