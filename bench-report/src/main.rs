@@ -36,6 +36,8 @@ struct Measurement {
     variant: String,
     size: String,
     median_ns: f64,
+    /// Set when the benchmark declared `Throughput::Elements(n)`.
+    elements: Option<u64>,
 }
 
 fn main() -> ExitCode {
@@ -58,13 +60,20 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     // group -> size -> variant -> median
     let mut groups: BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>> = BTreeMap::new();
+    // Per element where the benchmark counted elements (messages,
+    // increments), so that sizes can be compared.
+    let mut per_element = BTreeMap::new();
     for m in found {
+        let ns = m
+            .elements
+            .map_or(m.median_ns, |n| m.median_ns / n.max(1) as f64);
+        per_element.insert(m.group.clone(), m.elements.is_some());
         groups
             .entry(m.group)
             .or_default()
             .entry(m.size)
             .or_default()
-            .insert(m.variant, m.median_ns);
+            .insert(m.variant, ns);
     }
 
     let mut report = String::new();
@@ -81,7 +90,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         writeln!(report, "- {what}: {value}")?;
     }
     for (group, sizes) in &groups {
-        write_group(&mut report, group, sizes)?;
+        write_group(&mut report, group, sizes, per_element[group])?;
     }
     fs::write(&args.output, report)
         .with_context(|| format!("writing {}", args.output.display()))?;
@@ -119,6 +128,7 @@ fn read_measurement(benchmark_json: &Path) -> anyhow::Result<Measurement> {
         median_ns: estimates["median"]["point_estimate"]
             .as_f64()
             .context("no median estimate")?,
+        elements: id["throughput"]["Elements"].as_u64(),
     })
 }
 
@@ -141,8 +151,15 @@ fn write_group(
     report: &mut String,
     group: &str,
     sizes: &BTreeMap<String, BTreeMap<String, f64>>,
+    per_element: bool,
 ) -> anyhow::Result<()> {
     writeln!(report, "\n## {group}\n")?;
+    if per_element {
+        writeln!(
+            report,
+            "Times are per element (message, increment, lookup), not per run.\n"
+        )?;
+    }
     let mut variants: Vec<&String> = sizes.values().flat_map(|v| v.keys()).collect();
     variants.sort();
     variants.dedup();

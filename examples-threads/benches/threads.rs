@@ -48,7 +48,6 @@ fn fractal(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(500));
     for (w, h) in [(64, 36), (480, 270), (1920, 1080)] {
         let size = format!("{w}x{h}");
-        group.throughput(Throughput::Elements(u64::from(w) * u64::from(h)));
         group.bench_with_input(
             BenchmarkId::new("sequential", &size),
             &(w, h),
