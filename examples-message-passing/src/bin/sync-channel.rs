@@ -96,8 +96,9 @@ fn demo(capacity: usize, items: usize, pause: Duration) -> anyhow::Result<()> {
         let consumer = s.spawn(move || {
             let mut received = Vec::new();
             loop {
-                // Relaxed is enough: the channel orders this bump before the
-                // `send` that this `recv` unblocks returns in the producer.
+                // Relaxed is enough: this bump comes before the `recv`, and
+                // the channel orders that `recv` before the return of the
+                // `send` it unblocks, so the producer's later load sees it.
                 begun.fetch_add(1, Ordering::Relaxed);
                 // Err: the producer dropped its Sender and the buffer is empty.
                 let Ok(value) = rx.recv() else { break };
