@@ -1,13 +1,51 @@
 //! Integration tests of the `examples-parallel` recipes: each runs the real
 //! binary under a deadline and checks what holds however rayon split the work.
+//! Results that must not depend on the number of worker threads are compared
+//! across runs with `RAYON_NUM_THREADS` set to 1 and to 3.
 
 mod common;
 
-use common::{NO_ARGS, catalogue};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+use common::{NO_ARGS, Run, TempDir, catalogue};
 
 #[test]
 fn every_parallel_recipe_is_in_the_readme_and_tested() {
     catalogue::check(env!("CARGO_MANIFEST_DIR"), "parallel.rs");
+}
+
+/// The `[a, b, c]` list printed after `prefix` (a `{:?}` of a `Vec`), as strings
+/// with any quotes removed.
+fn list_after(run: &Run, prefix: &str) -> Vec<String> {
+    let raw = run.value_of(prefix);
+    let inner = raw
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .unwrap_or_else(|| panic!("{prefix:?} should be followed by a list\n{}", run.dump()));
+    inner
+        .split(", ")
+        .map(|item| item.trim_matches('"').to_owned())
+        .collect()
+}
+
+fn parse_all<T: std::str::FromStr>(items: &[String]) -> Vec<T>
+where
+    T::Err: std::fmt::Debug,
+{
+    items.iter().map(|i| i.parse().unwrap()).collect()
+}
+
+/// The one line starting with `prefix`, split at `;`: the result before it
+/// (timings follow and are never asserted).
+fn result_before_timings<'a>(run: &'a Run, prefix: &str) -> &'a str {
+    let line = run.value_of(prefix);
+    let (result, timings) = line
+        .split_once(';')
+        .unwrap_or_else(|| panic!("{prefix:?} line has no timings\n{}", run.dump()));
+    assert!(timings.contains("speedup"), "{}", run.dump());
+    result.trim()
 }
 
 // ----------------------------------------------------------- par-iter-basics
@@ -36,6 +74,22 @@ fn par_iter_basics_processes_every_item_once_and_sums_to_55() {
 }
 
 #[test]
+fn par_iter_basics_many_items_on_one_thread_each_once() {
+    let run = recipe!("par-iter-basics")
+        .env("RAYON_NUM_THREADS", "1")
+        .run(["--items", "200", "--sleep-ms", "0"])
+        .success();
+    let lines = run.lines_starting_with("Processing number: ");
+    let seen: BTreeSet<&str> = lines.iter().copied().collect();
+    assert_eq!((lines.len(), seen.len()), (200, 200), "{}", run.dump());
+    assert_eq!(run.value_of("rayon threads:"), "1");
+    assert_eq!(
+        run.last_line(),
+        "All 200 numbers processed in parallel; sum of 1..=10 is 55"
+    );
+}
+
+#[test]
 fn par_iter_basics_defaults_are_the_seed_examples() {
     let run = recipe!("par-iter-basics").run(NO_ARGS).success();
     assert_eq!(run.lines_starting_with("Processing number: ").len(), 10);
@@ -56,4 +110,668 @@ fn par_iter_basics_refuses_zero_items() {
     recipe!("par-iter-basics")
         .run(["--items", "0"])
         .fails_with_one_line_naming("--items");
+}
+
+// ------------------------------------------------------------------ iter-mut
+
+/// `(input sum, decremented sum, collatz sum)` of one run of iter-mut.
+fn iter_mut_figures(threads: &str, len: &str, seed: &str) -> (u64, u64, u64) {
+    let run = recipe!("iter-mut")
+        .env("RAYON_NUM_THREADS", threads)
+        .run(["--len", len, "--seed", seed])
+        .success();
+    assert_eq!(run.lines()[0], "[-1, 6, 8, 10]");
+    assert!(
+        run.value_of("large input:")
+            .ends_with(&format!("rayon threads: {threads}")),
+        "{}",
+        run.dump()
+    );
+    let sum_both_ways = |name: &str| -> u64 {
+        let value = run.value_of(&format!("{name}: sum "));
+        value
+            .strip_suffix(" both ways")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("bad {name} sum {value:?}\n{}", run.dump()))
+    };
+    for name in ["decrement", "collatz steps"] {
+        assert_eq!(
+            run.lines_starting_with(&format!("{name}: sequential "))
+                .len(),
+            1,
+            "{}",
+            run.dump()
+        );
+    }
+    assert_eq!(
+        run.last_line(),
+        format!("Parallel results equal the sequential ones for {len} numbers")
+    );
+    (
+        run.parsed("input sum: "),
+        sum_both_ways("decrement"),
+        sum_both_ways("collatz steps"),
+    )
+}
+
+#[test]
+fn iter_mut_cookbook_array_and_large_vector_are_decremented() {
+    let (input, decremented, collatz) = iter_mut_figures("3", "100000", "7");
+    // Every one of the 100000 numbers lost exactly one: none skipped, none twice.
+    assert_eq!(decremented, input - 100_000);
+    assert!(collatz > 0);
+}
+
+#[test]
+fn iter_mut_results_do_not_depend_on_the_thread_count() {
+    assert_eq!(
+        iter_mut_figures("1", "50001", "11"),
+        iter_mut_figures("3", "50001", "11")
+    );
+}
+
+#[test]
+fn iter_mut_refuses_an_absurd_length() {
+    recipe!("iter-mut")
+        .run(["--len", "0"])
+        .fails_with_one_line_naming("--len");
+    recipe!("iter-mut")
+        .run(["--len", "1000000000000"])
+        .fails_with_one_line_naming("--len");
+}
+
+// ------------------------------------------------------------------- any-all
+
+#[test]
+fn any_all_cookbook_assertions_hold() {
+    let run = recipe!("any-all").run(["--len", "1000"]).success();
+    assert_eq!(
+        run.lines()[..8],
+        [
+            "[2, 4, 6, 8] any odd: false",
+            "[2, 4, 6, 8] all even: true",
+            "[2, 4, 6, 8] any > 8: false",
+            "[2, 4, 6, 8] all <= 8: true",
+            "[2, 4, 6, 8, 9] any odd: true",
+            "[2, 4, 6, 8, 9] all even: false",
+            "[2, 4, 6, 8, 9] any > 8: true",
+            "[2, 4, 6, 8, 9] all <= 8: false",
+        ]
+    );
+}
+
+#[test]
+fn any_all_large_scans_agree_before_and_after_planting_an_odd_number() {
+    for (threads, len) in [("1", "1"), ("3", "2"), ("3", "100001")] {
+        let run = recipe!("any-all")
+            .env("RAYON_NUM_THREADS", threads)
+            .run(["--len", len, "--seed", "5"])
+            .success();
+        let n: usize = len.parse().unwrap();
+        let planted: usize = run.parsed("planted an odd number at index ");
+        assert!((n / 2..n).contains(&planted), "{}", run.dump());
+        for (scan, expected) in [
+            ("all even (full scan):", "true both ways"),
+            ("any odd (full scan):", "false both ways"),
+            ("all even (stops at the odd one):", "false both ways"),
+            ("any odd (stops at the odd one):", "true both ways"),
+        ] {
+            assert_eq!(result_before_timings(&run, scan), expected);
+        }
+        assert_eq!(
+            run.last_line(),
+            format!(
+                "All 8 cookbook results hold; parallel any/all agree with sequential on {len} numbers"
+            )
+        );
+    }
+}
+
+#[test]
+fn any_all_refuses_a_zero_length() {
+    recipe!("any-all")
+        .run(["--len", "0"])
+        .fails_with_one_line_naming("--len");
+}
+
+// ----------------------------------------------------------- parallel-search
+
+#[test]
+fn parallel_search_cookbook_results() {
+    let run = recipe!("parallel-search").run(["--len", "1000"]).success();
+    assert_eq!(run.value_of("find_any(x == 9):"), "Some(9)");
+    assert_eq!(run.value_of("find_any(x % 2 == 0 && x > 6):"), "Some(8)");
+    // Any match will do for find_any: the one a worker reached first.
+    let any = run.value_of("find_any(x > 8):");
+    assert!(["Some(9)", "Some(11)"].contains(&any), "{}", run.dump());
+    let position = run.value_of("position_any(x > 8):");
+    assert!(["Some(3)", "Some(6)"].contains(&position), "{}", run.dump());
+}
+
+#[test]
+fn parallel_search_find_first_is_always_the_leftmost_match() {
+    for _ in 0..5 {
+        let run = recipe!("parallel-search").run(["--len", "2"]).success();
+        assert_eq!(run.value_of("find_first(x > 8):"), "Some(9)");
+    }
+}
+
+#[test]
+fn parallel_search_large_input_finds_the_planted_needles() {
+    for (threads, len, seed) in [("1", "2", "1"), ("3", "5000", "2"), ("3", "200000", "3")] {
+        let run = recipe!("parallel-search")
+            .env("RAYON_NUM_THREADS", threads)
+            .run(["--len", len, "--seed", seed])
+            .success();
+        let needles = run.value_of("needles 1000000 and 1000001 planted at indices");
+        let (first, second) = needles.split_once(" and ").unwrap();
+        let (first, second): (usize, usize) = (first.parse().unwrap(), second.parse().unwrap());
+        assert!(
+            first < second && second < len.parse().unwrap(),
+            "{}",
+            run.dump()
+        );
+        assert_eq!(result_before_timings(&run, "find_first:"), "Some(1000000)");
+        let any = result_before_timings(&run, "position_any:");
+        assert!(
+            [format!("Some({first})"), format!("Some({second})")].contains(&any.to_owned()),
+            "{}",
+            run.dump()
+        );
+        assert_eq!(
+            run.last_line(),
+            format!("Parallel searches agree with sequential ones on {len} numbers")
+        );
+    }
+}
+
+#[test]
+fn parallel_search_refuses_a_vector_too_short_for_two_needles() {
+    recipe!("parallel-search")
+        .run(["--len", "1"])
+        .fails_with_one_line_naming("--len");
+}
+
+// ------------------------------------------------------------- parallel-sort
+
+#[test]
+fn parallel_sort_small_inputs_are_sorted_like_std() {
+    let run = recipe!("parallel-sort")
+        .run(["--len", "12", "--seed", "5"])
+        .success();
+    let mut numbers: Vec<u64> = parse_all(&list_after(&run, "random numbers:"));
+    let sorted: Vec<u64> = parse_all(&list_after(&run, "par_sort_unstable:"));
+    assert_eq!(numbers.len(), 12);
+    assert!(sorted.is_sorted(), "{}", run.dump());
+    numbers.sort();
+    assert_eq!(sorted, numbers);
+    assert_eq!(
+        run.value_of("smallest and largest number:"),
+        format!("{} {}", sorted[0], sorted[11])
+    );
+
+    let mut strings = list_after(&run, "random strings:");
+    let sorted = list_after(&run, "par_sort:");
+    assert_eq!(strings.len(), 12);
+    assert!(
+        strings
+            .iter()
+            .all(|s| s.len() == 5 && s.chars().all(|c| c.is_ascii_alphanumeric())),
+        "{}",
+        run.dump()
+    );
+    strings.sort();
+    assert_eq!(sorted, strings);
+    assert_eq!(
+        run.value_of("first and last string:"),
+        format!("{} {}", sorted[0], sorted[11])
+    );
+    assert_eq!(
+        run.last_line(),
+        "par_sort_unstable and par_sort agree with the std sorts on 12 numbers and 12 strings"
+    );
+}
+
+/// The first and last sorted number and string of a run of parallel-sort.
+fn sort_extremes(threads: &str, len: &str, seed: &str) -> (String, String) {
+    let run = recipe!("parallel-sort")
+        .env("RAYON_NUM_THREADS", threads)
+        .run(["--len", len, "--seed", seed])
+        .success();
+    assert_eq!(
+        run.lines_starting_with("numbers, sort_unstable vs par_sort_unstable: sequential ")
+            .len(),
+        1
+    );
+    assert_eq!(
+        run.lines_starting_with("strings, sort vs par_sort: sequential ")
+            .len(),
+        1
+    );
+    (
+        run.value_of("smallest and largest number:").to_owned(),
+        run.value_of("first and last string:").to_owned(),
+    )
+}
+
+#[test]
+fn parallel_sort_same_seed_same_values_whatever_the_thread_count() {
+    // More than two chunks of 64 Ki items, each generated by its own task.
+    let first = sort_extremes("3", "150000", "7");
+    assert_eq!(sort_extremes("1", "150000", "7"), first);
+    assert_eq!(sort_extremes("3", "150000", "7"), first);
+    let other = sort_extremes("3", "150000", "8");
+    assert_ne!(other.0, first.0);
+    assert_ne!(other.1, first.1);
+}
+
+#[test]
+fn parallel_sort_refuses_zero_and_absurd_lengths() {
+    for len in ["0", "100000000000"] {
+        recipe!("parallel-sort")
+            .run(["--len", len])
+            .fails_with_one_line_naming("--len");
+    }
+}
+
+// ---------------------------------------------------------------- map-reduce
+
+#[test]
+fn map_reduce_cookbook_average_is_36_5_both_ways() {
+    let run = recipe!("map-reduce").run(["--len", "1000"]).success();
+    assert_eq!(
+        run.lines()[..2],
+        [
+            "The average age of people older than 30 is 36.5 (with reduce)",
+            "The average age of people older than 30 is 36.5 (with sum)",
+        ]
+    );
+    assert_eq!(
+        run.last_line(),
+        "Average age over 30: 36.5 for the cookbook's people; parallel and sequential folds agree on 1000 people"
+    );
+}
+
+/// The parallel fold's line of a run of map-reduce, checked against the sequential one.
+fn map_reduce_fold(threads: &str, len: &str) -> String {
+    let run = recipe!("map-reduce")
+        .env("RAYON_NUM_THREADS", threads)
+        .run(["--len", len, "--seed", "9"])
+        .success();
+    let sequential = run.value_of("sequential fold:");
+    let parallel = run.value_of("parallel fold:");
+    assert_eq!(parallel, sequential, "{}", run.dump());
+    // "<count> people over 30, age sum <sum>, average <avg>"
+    let (count, rest) = parallel.split_once(" people over 30, age sum ").unwrap();
+    let (sum, _) = rest.split_once(", average ").unwrap();
+    let (count, sum): (u64, u64) = (count.parse().unwrap(), sum.parse().unwrap());
+    let len: u64 = len.parse().unwrap();
+    assert!(count <= len && count > 0, "{}", run.dump());
+    assert!(sum >= 31 * count && sum <= 99 * count, "{}", run.dump());
+    assert_eq!(
+        run.lines_starting_with("over-30 fold: sequential ").len(),
+        1
+    );
+    parallel.to_owned()
+}
+
+#[test]
+fn map_reduce_large_population_fold_equals_the_sequential_one() {
+    let three = map_reduce_fold("3", "100000");
+    assert_eq!(map_reduce_fold("1", "100000"), three);
+}
+
+#[test]
+fn map_reduce_refuses_an_empty_population() {
+    recipe!("map-reduce")
+        .run(["--len", "0"])
+        .fails_with_one_line_naming("--len");
+}
+
+// ---------------------------------------------------------------- rayon-join
+
+/// How many slices the merge sort splits with `join`: those longer than `cutoff`.
+fn expected_joins(len: usize, cutoff: usize) -> u64 {
+    if len <= cutoff {
+        0
+    } else {
+        1 + expected_joins(len / 2, cutoff) + expected_joins(len - len / 2, cutoff)
+    }
+}
+
+#[test]
+fn rayon_join_small_input_sorted_like_std() {
+    let run = recipe!("rayon-join")
+        .run(["--len", "10", "--cutoff", "2", "--seed", "4"])
+        .success();
+    let mut numbers: Vec<u64> = parse_all(&list_after(&run, "random numbers:"));
+    let sorted: Vec<u64> = parse_all(&list_after(&run, "parallel merge sort:"));
+    numbers.sort();
+    assert_eq!(sorted, numbers);
+    assert_eq!(
+        run.parsed::<u64>("rayon::join calls: "),
+        expected_joins(10, 2)
+    );
+    assert_eq!(
+        run.last_line(),
+        "Parallel merge sort equals the std sort on 10 numbers"
+    );
+}
+
+#[test]
+fn rayon_join_splits_every_slice_above_the_cutoff() {
+    for (len, cutoff) in [(10_000, 64), (4097, 1), (1000, 1000), (12_345, 17)] {
+        let run = recipe!("rayon-join")
+            .env("RAYON_NUM_THREADS", "3")
+            .run(["--len", &len.to_string(), "--cutoff", &cutoff.to_string()])
+            .success();
+        let calls: u64 = run.parsed("rayon::join calls: ");
+        let stolen: u64 = run.parsed("second halves stolen by another worker: ");
+        assert_eq!(calls, expected_joins(len, cutoff), "{}", run.dump());
+        assert!(stolen <= calls, "{}", run.dump());
+        assert_eq!(
+            run.last_line(),
+            format!("Parallel merge sort equals the std sort on {len} numbers")
+        );
+    }
+}
+
+#[test]
+fn rayon_join_on_one_thread_nothing_is_stolen() {
+    let run = recipe!("rayon-join")
+        .env("RAYON_NUM_THREADS", "1")
+        .run(["--len", "5000", "--cutoff", "16"])
+        .success();
+    assert_eq!(
+        run.parsed::<u64>("rayon::join calls: "),
+        expected_joins(5000, 16)
+    );
+    assert_eq!(
+        run.parsed::<u64>("second halves stolen by another worker: "),
+        0
+    );
+}
+
+#[test]
+fn rayon_join_refuses_a_zero_cutoff() {
+    recipe!("rayon-join")
+        .run(["--cutoff", "0"])
+        .fails_with_one_line_naming("--cutoff");
+}
+
+// -------------------------------------------------------- custom-thread-pool
+
+/// The `task <i> ran on worker <w>` lines as task -> worker, each task once.
+fn tasks_to_workers(run: &Run, tasks: usize) -> BTreeMap<usize, usize> {
+    let mut workers = BTreeMap::new();
+    for line in run.lines_starting_with("task ") {
+        let (task, worker) = line["task ".len()..].split_once(" ran on worker ").unwrap();
+        let previous = workers.insert(task.parse().unwrap(), worker.parse().unwrap());
+        assert!(previous.is_none(), "task {task} ran twice\n{}", run.dump());
+    }
+    assert_eq!(
+        workers.keys().copied().collect::<Vec<_>>(),
+        (0..tasks).collect::<Vec<_>>(),
+        "{}",
+        run.dump()
+    );
+    workers
+}
+
+/// The workers of the `scoped task <i> passed the barrier on worker <w>` lines.
+fn scoped_workers(run: &Run, threads: usize) -> BTreeSet<usize> {
+    let lines = run.lines_starting_with("scoped task ");
+    assert_eq!(lines.len(), threads, "{}", run.dump());
+    lines
+        .iter()
+        .map(|l| l.rsplit_once(" on worker ").unwrap().1.parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn custom_thread_pool_uses_at_most_its_own_threads() {
+    let run = recipe!("custom-thread-pool")
+        .run(["--threads", "3", "--tasks", "40"])
+        .success();
+    assert_eq!(run.value_of("inside install: current_num_threads() ="), "3");
+    let workers: BTreeSet<usize> = tasks_to_workers(&run, 40).into_values().collect();
+    assert!(
+        workers.len() <= 3 && workers.iter().all(|&w| w < 3),
+        "{}",
+        run.dump()
+    );
+    // The barrier lets no scoped task through until all three wait at once:
+    // three distinct workers, so the pool really has three threads.
+    assert_eq!(scoped_workers(&run, 3), BTreeSet::from([0, 1, 2]));
+    assert_eq!(
+        run.last_line(),
+        "Pool of 3: every task ran on a worker numbered below 3; 3 scoped tasks ran at once"
+    );
+}
+
+#[test]
+fn custom_thread_pool_of_one_runs_everything_on_worker_zero() {
+    let run = recipe!("custom-thread-pool")
+        .run(["--threads", "1", "--tasks", "20"])
+        .success();
+    let workers: BTreeSet<usize> = tasks_to_workers(&run, 20).into_values().collect();
+    assert_eq!(workers, BTreeSet::from([0]), "{}", run.dump());
+    assert_eq!(scoped_workers(&run, 1), BTreeSet::from([0]));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn custom_thread_pool_has_its_threads_even_on_one_cpu() {
+    let run = recipe!("custom-thread-pool")
+        .under(["taskset", "-c", "0"])
+        .run(["--threads", "5", "--tasks", "8"])
+        .success();
+    assert!(
+        run.value_of("global pool:").starts_with("1 threads"),
+        "{}",
+        run.dump()
+    );
+    let workers: BTreeSet<usize> = tasks_to_workers(&run, 8).into_values().collect();
+    assert!(workers.iter().all(|&w| w < 5), "{}", run.dump());
+    assert_eq!(scoped_workers(&run, 5), BTreeSet::from([0, 1, 2, 3, 4]));
+}
+
+#[test]
+fn custom_thread_pool_refuses_zero_and_absurd_thread_counts() {
+    for threads in ["0", "100000"] {
+        recipe!("custom-thread-pool")
+            .run(["--threads", threads])
+            .fails_with_one_line_naming("--threads");
+    }
+}
+
+// ---------------------------------------------------------------- thumbnails
+
+/// Writes a `width` x `height` JPEG with some detail in it.
+fn write_jpeg(path: &Path, width: u32, height: u32) {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 7) as u8, (y * 5) as u8, ((x ^ y) * 3) as u8])
+    });
+    img.save_with_format(path, image::ImageFormat::Jpeg)
+        .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+}
+
+/// Asserts that `thumb` fits in `bound` x `bound` and has the aspect ratio of
+/// `original` within a pixel; photos that already fit keep their size.
+fn assert_fits_keeping_aspect(name: &str, original: (u32, u32), thumb: (u32, u32), bound: u32) {
+    let ((w, h), (tw, th)) = (original, thumb);
+    if w <= bound && h <= bound {
+        assert_eq!(
+            thumb, original,
+            "{name} fits already and should keep its size"
+        );
+        return;
+    }
+    // The longer side fills the box; the other is scaled by the same factor.
+    let scale = f64::from(bound) / f64::from(w.max(h));
+    assert_eq!(tw.max(th), bound, "{name}: {original:?} -> {thumb:?}");
+    assert!(
+        (f64::from(tw) - f64::from(w) * scale).abs() <= 1.0
+            && (f64::from(th) - f64::from(h) * scale).abs() <= 1.0,
+        "{name}: {original:?} -> {thumb:?} does not keep the aspect ratio"
+    );
+}
+
+/// Checks every `name: WxH -> wxh` line of the run against the files: the
+/// photo has that size, the thumbnail decodes, has the reported size, fits and
+/// keeps the aspect ratio. Returns the reported names.
+fn check_thumbnails(run: &Run, photos: &Path, out: &Path, bound: u32) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for line in run.stdout.lines().filter(|l| l.contains(" -> ")) {
+        let (name, sizes) = line.split_once(": ").unwrap();
+        let (from, to) = sizes.split_once(" -> ").unwrap();
+        let dims = |s: &str| -> (u32, u32) {
+            let (w, h) = s.split_once('x').unwrap();
+            (w.parse().unwrap(), h.parse().unwrap())
+        };
+        let original = image::image_dimensions(photos.join(name)).unwrap();
+        assert_eq!(dims(from), original, "{line}");
+        let thumb = image::open(out.join(name))
+            .unwrap_or_else(|e| panic!("thumbnail of {name} should decode: {e}\n{}", run.dump()));
+        let thumb = (thumb.width(), thumb.height());
+        assert_eq!(dims(to), thumb, "{line}");
+        assert_fits_keeping_aspect(name, original, thumb, bound);
+        assert!(names.insert(name.to_owned()), "{name} reported twice");
+    }
+    names
+}
+
+#[test]
+fn thumbnails_shrinks_every_jpeg_to_fit_keeping_the_aspect_ratio() {
+    let photos = TempDir::new().unwrap();
+    let out = TempDir::new().unwrap();
+    let sizes = [
+        ("wide.jpg", 640, 480),
+        ("tall.JPG", 480, 640),
+        ("panorama.jpeg", 1000, 150),
+        ("tower.JPEG", 150, 1000),
+        ("odd.JpG", 997, 301),
+        ("just-over.jpg", 301, 300),
+        ("small.jpg", 200, 100),
+        ("tiny.jpeg", 1, 1),
+    ];
+    for (name, w, h) in sizes {
+        write_jpeg(&photos.path().join(name), w, h);
+    }
+    // Not matched by the glob: other extensions, and a subdirectory's files.
+    fs::write(photos.path().join("notes.txt"), "not a photo").unwrap();
+    write_jpeg(&photos.path().join("photo.jpg.bak"), 400, 400);
+    fs::create_dir(photos.path().join("sub")).unwrap();
+    write_jpeg(&photos.path().join("sub/nested.jpg"), 400, 400);
+
+    let run = recipe!("thumbnails")
+        .run([
+            photos.path().to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+        ])
+        .success();
+    let names = check_thumbnails(&run, photos.path(), out.path(), 300);
+    let expected: BTreeSet<String> = sizes.iter().map(|(n, _, _)| n.to_string()).collect();
+    assert_eq!(names, expected, "{}", run.dump());
+    // Exactly one file per photo in the output directory.
+    assert_eq!(fs::read_dir(out.path()).unwrap().count(), sizes.len());
+    assert_eq!(run.lines_starting_with("thumbnails: sequential ").len(), 1);
+    assert_eq!(run.last_line(), "Saved 8 thumbnails, 0 failed");
+}
+
+#[test]
+fn thumbnails_reports_a_corrupt_jpeg_and_saves_the_others() {
+    let photos = TempDir::new().unwrap();
+    for (name, w, h) in [("a.jpg", 500, 400), ("c.jpg", 320, 640), ("d.jpeg", 90, 60)] {
+        write_jpeg(&photos.path().join(name), w, h);
+    }
+    fs::write(photos.path().join("b-corrupt.jpg"), b"this is not a JPEG").unwrap();
+
+    let run = recipe!("thumbnails")
+        .run([photos.path().to_str().unwrap(), "--size", "128"])
+        .failure();
+    let out = photos.path().join("thumbnails");
+    let names = check_thumbnails(&run, photos.path(), &out, 128);
+    assert_eq!(
+        names,
+        BTreeSet::from(["a.jpg", "c.jpg", "d.jpeg"].map(String::from))
+    );
+    assert!(!out.join("b-corrupt.jpg").exists());
+    let failures: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("failed: "))
+        .collect();
+    assert_eq!(failures.len(), 1, "{}", run.dump());
+    assert!(failures[0].contains("b-corrupt.jpg"), "{}", run.dump());
+    assert!(
+        run.stderr.contains("error: 1 of 4 photos failed"),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(run.last_line(), "Saved 3 thumbnails, 1 failed");
+}
+
+#[test]
+fn thumbnails_default_run_makes_demo_photos_and_their_thumbnails() {
+    let scratch = TempDir::new().unwrap();
+    let run = recipe!("thumbnails")
+        .run_in(
+            scratch.path(),
+            ["--demo-megapixels", "0.2", "--parallel-only"],
+        )
+        .success();
+    let photos = scratch.path().join("cookbook-thumbnails-demo");
+    let out = photos.join("thumbnails");
+    let names = check_thumbnails(&run, &photos, &out, 300);
+    assert_eq!(names.len(), 12, "{}", run.dump());
+    // Landscape and portrait photos, some smaller than the box and some larger.
+    let dims: Vec<(u32, u32)> = names
+        .iter()
+        .map(|n| image::image_dimensions(photos.join(n)).unwrap())
+        .collect();
+    assert!(dims.iter().any(|&(w, h)| w > h) && dims.iter().any(|&(w, h)| w < h));
+    assert!(
+        dims.iter().any(|&(w, h)| w.max(h) <= 300) && dims.iter().any(|&(w, h)| w.max(h) > 300)
+    );
+    assert_eq!(run.last_line(), "Saved 12 thumbnails, 0 failed");
+}
+
+#[test]
+fn thumbnails_missing_directory_is_a_clear_error() {
+    recipe!("thumbnails")
+        .run(["no-such-photo-dir"])
+        .fails_with_one_line_naming("no-such-photo-dir");
+}
+
+#[test]
+fn thumbnails_directory_without_jpegs_is_a_clear_error() {
+    let photos = TempDir::new().unwrap();
+    fs::write(photos.path().join("notes.txt"), "not a photo").unwrap();
+    let run = recipe!("thumbnails")
+        .run([photos.path().to_str().unwrap()])
+        .fails_with_one_line_naming("no *.jpg or *.jpeg files");
+    assert!(run.stderr.contains(photos.path().to_str().unwrap()));
+}
+
+#[test]
+fn thumbnails_refuses_to_write_over_the_photos() {
+    let photos = TempDir::new().unwrap();
+    write_jpeg(&photos.path().join("a.jpg"), 400, 400);
+    let dir = photos.path().to_str().unwrap();
+    recipe!("thumbnails")
+        .run([dir, "--out", dir])
+        .fails_with_one_line_naming("--out");
+    assert_eq!(
+        image::image_dimensions(photos.path().join("a.jpg")).unwrap(),
+        (400, 400)
+    );
+}
+
+#[test]
+fn thumbnails_refuses_a_zero_size() {
+    recipe!("thumbnails")
+        .run(["--size", "0"])
+        .fails_with_one_line_naming("--size");
 }

@@ -1,0 +1,129 @@
+//! A thread pool of your own: `ThreadPoolBuilder`, `install`, `current_thread_index`, `scope`.
+//!
+//! rayon's global pool has one thread per CPU. `ThreadPoolBuilder` builds
+//! another with `--threads` workers, numbered `0..threads`. `install` runs a
+//! closure on one of them, and every parallel iterator inside it uses that
+//! pool instead of the global one. Which worker runs which task varies from
+//! run to run, and with quick tasks one worker may take most of them; the
+//! worker numbers never reach `--threads`.
+//!
+//! `scope` spawns tasks that may borrow from the caller's stack (here a
+//! `Barrier` and one result slot each) and returns only when all of them have
+//! finished. Its tasks wait at a barrier for `--threads` tasks: that finishes
+//! only because the pool has exactly that many threads, all busy at once.
+//! (Blocking rayon workers is a mistake in real code, where more waiters than
+//! threads would deadlock; here it proves the pool's size.)
+//!
+//! ```sh
+//! cargo run -p examples-parallel --bin custom-thread-pool -- --threads 3 --tasks 12
+//! ```
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+use std::sync::Barrier;
+
+use anyhow::{Context, ensure};
+use clap::Parser;
+use rayon::ThreadPoolBuilder;
+use rayon::prelude::*;
+
+/// Run tasks in a custom rayon thread pool.
+#[derive(Parser)]
+struct Args {
+    /// How many worker threads the custom pool has.
+    #[arg(long, default_value_t = 3)]
+    threads: usize,
+    /// How many tasks the parallel iterator runs in the pool.
+    #[arg(long, default_value_t = 12)]
+    tasks: usize,
+}
+
+fn main() -> ExitCode {
+    // `{:#}` prints the error and its causes on one line.
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn run(Args { threads, tasks }: Args) -> anyhow::Result<()> {
+    ensure!(
+        (1..=256).contains(&threads),
+        "--threads must be between 1 and 256, got {threads}"
+    );
+    ensure!(
+        (1..=10_000).contains(&tasks),
+        "--tasks must be between 1 and 10000, got {tasks}"
+    );
+    println!(
+        "global pool: {} threads; main thread's index: {:?}",
+        rayon::current_num_threads(),
+        rayon::current_thread_index()
+    );
+
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("custom-pool-{i}"))
+        .build()
+        .context("building the custom thread pool")?;
+
+    // `install` runs the closure on a worker of `pool`, so the parallel
+    // iterator inside splits its work among that pool's threads.
+    let workers: Vec<usize> = pool.install(|| {
+        println!(
+            "inside install: current_num_threads() = {}",
+            rayon::current_num_threads()
+        );
+        (0..tasks)
+            .into_par_iter()
+            .map(|task| {
+                let worker = rayon::current_thread_index().expect("install runs on a pool worker");
+                println!("task {task} ran on worker {worker}");
+                busy_work(task); // long enough for idle workers to steal the next tasks
+                worker
+            })
+            .collect()
+    });
+    let distinct: BTreeSet<usize> = workers.into_iter().collect();
+    println!("install: distinct worker indices {distinct:?}");
+    ensure!(
+        distinct.iter().all(|&w| w < threads),
+        "a worker index is not below {threads}: {distinct:?}"
+    );
+
+    // Each scoped task borrows the barrier and its own result slot: `scope`
+    // returns only after every task is done, so the borrows cannot outlive them.
+    let barrier = Barrier::new(threads);
+    let mut slots = vec![None; threads];
+    pool.scope(|s| {
+        for (task, slot) in slots.iter_mut().enumerate() {
+            let barrier = &barrier;
+            s.spawn(move |_| {
+                let worker = rayon::current_thread_index().expect("scope runs on a pool worker");
+                // Nobody passes until `threads` tasks wait here at the same time.
+                barrier.wait();
+                println!("scoped task {task} passed the barrier on worker {worker}");
+                *slot = Some(worker);
+            });
+        }
+    });
+    let met: BTreeSet<usize> = slots.into_iter().flatten().collect();
+    ensure!(
+        met.len() == threads,
+        "{threads} scoped tasks should have run on {threads} distinct workers, got {met:?}"
+    );
+    println!(
+        "Pool of {threads}: every task ran on a worker numbered below {threads}; {threads} scoped tasks ran at once"
+    );
+    Ok(())
+}
+
+/// A few milliseconds of arithmetic that the optimiser cannot skip.
+fn busy_work(task: usize) -> u64 {
+    let mut x = task as u64;
+    for i in 0..2_000_000 {
+        x = std::hint::black_box(x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(i));
+    }
+    x
+}
