@@ -92,10 +92,10 @@ async fn a_race_is_won_by_the_faster_call_whichever_branch_it_is() {
         // select! starts its branches in random order; the winner must not depend on it.
         let start = Instant::now();
         let winner = select_timeout::race(("primary", 30 * MS), ("mirror", 20 * MS)).await;
-        assert_eq!(winner, "reply from mirror");
+        assert_eq!(winner, ("mirror", "reply from mirror".to_owned()));
         assert_eq!(start.elapsed(), 20 * MS);
         let winner = select_timeout::race(("primary", 20 * MS), ("mirror", 30 * MS)).await;
-        assert_eq!(winner, "reply from primary");
+        assert_eq!(winner, ("primary", "reply from primary".to_owned()));
     }
 }
 

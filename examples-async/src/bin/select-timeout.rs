@@ -74,21 +74,39 @@ async fn run(
     );
     let (limit, fast, slow) = (ms(timeout_ms), ms(fast_ms), ms(slow_ms));
 
-    match call_within("fast", fast, limit).await {
+    let fast_reply = call_within("fast", fast, limit).await;
+    match &fast_reply {
         Some(reply) => println!("timeout: the fast call completed in time: {reply}"),
-        None => println!("timeout: the fast call timed out"),
+        None => println!("timeout: the fast call timed out after {timeout_ms} ms"),
     }
 
     let start = Instant::now();
-    match call_within("slow", slow, limit).await {
+    let slow_reply = call_within("slow", slow, limit).await;
+    match &slow_reply {
         Some(reply) => println!("timeout: the slow call completed in time: {reply}"),
         None => println!("timeout: the slow call timed out after {timeout_ms} ms"),
     }
-    println!("timeout: gave up after {} ms", start.elapsed().as_millis());
+    println!(
+        "timeout: waited {} ms for the slow call",
+        start.elapsed().as_millis()
+    );
 
-    let winner = race(("primary", slow), ("mirror", fast)).await;
-    println!("select: the race was won by {winner}");
-    println!("The fast call completed, the slow one timed out, the race's loser was cancelled");
+    let (winner, reply) = race(("primary", slow), ("mirror", fast)).await;
+    println!("select: {winner} won the race: {reply}");
+
+    let outcome = |reply: &Option<String>| {
+        if reply.is_some() {
+            "completed"
+        } else {
+            "timed out"
+        }
+    };
+    println!(
+        "The fast call {}, the slow call {}, the {} won the race",
+        outcome(&fast_reply),
+        outcome(&slow_reply),
+        winner
+    );
     Ok(())
 }
 
@@ -99,13 +117,14 @@ pub async fn call_within(name: &str, latency: Duration, limit: Duration) -> Opti
     timeout(limit, call(name, latency)).await.ok()
 }
 
-/// Sends the same request to two servers and keeps the first reply.
-pub async fn race(a: (&str, Duration), b: (&str, Duration)) -> String {
+/// Sends the same request to two servers (name, latency) and keeps the first
+/// reply. Returns the winner's name and its reply.
+pub async fn race<'a>(a: (&'a str, Duration), b: (&'a str, Duration)) -> (&'a str, String) {
     // The branch that finishes first wins; `select!` then drops the other
     // branch's future, which cancels that call.
     tokio::select! {
-        reply = call(a.0, a.1) => reply,
-        reply = call(b.0, b.1) => reply,
+        reply = call(a.0, a.1) => (a.0, reply),
+        reply = call(b.0, b.1) => (b.0, reply),
     }
 }
 

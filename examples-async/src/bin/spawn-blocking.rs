@@ -70,9 +70,10 @@ fn run(Args { n, jobs }: Args) -> anyhow::Result<()> {
     let sequential: Vec<u64> = chunks.iter().cloned().map(count_primes).collect();
     println!("sequential:     {sequential:?}");
 
-    let (blocking, parallel) = offload(chunks)?;
+    let (blocking, parallel, ticks) = offload(chunks)?;
     println!("spawn_blocking: {blocking:?}");
     println!("rayon:          {parallel:?}");
+    println!("heartbeat: the runtime ticked {ticks} times meanwhile");
     ensure!(
         blocking == sequential,
         "spawn_blocking disagrees with the sequential counts"
@@ -87,9 +88,10 @@ fn run(Args { n, jobs }: Args) -> anyhow::Result<()> {
 }
 
 /// Counts the primes of every chunk twice, off the runtime's worker threads:
-/// once with `spawn_blocking`, once on rayon's pool.
+/// once with `spawn_blocking`, once on rayon's pool. Also returns how often a
+/// heartbeat task ticked on the runtime meanwhile.
 #[tokio::main]
-async fn offload(chunks: Vec<Range<u64>>) -> anyhow::Result<(Vec<u64>, Vec<u64>)> {
+async fn offload(chunks: Vec<Range<u64>>) -> anyhow::Result<(Vec<u64>, Vec<u64>, u64)> {
     // A task that only gets to tick while the runtime's workers are free.
     let ticks = Arc::new(AtomicU64::new(0));
     let heartbeat = tokio::spawn({
@@ -121,16 +123,13 @@ async fn offload(chunks: Vec<Range<u64>>) -> anyhow::Result<(Vec<u64>, Vec<u64>)
         // Err only if the receiver was dropped: nobody wants the answer any more.
         let _ = tx.send(counts);
     });
-    // Waiting here suspends this task; no thread is blocked. If the rayon job
-    // panics, `tx` is dropped unsent and this returns an error instead.
+    // Waiting here suspends this task; no thread is blocked. An error would
+    // mean `tx` was dropped unsent. (A panic inside `rayon::spawn` aborts the
+    // process, unless the pool was built with a `panic_handler`.)
     let parallel = rx.await.context("the rayon job ended without an answer")?;
 
     heartbeat.abort();
-    println!(
-        "heartbeat: the runtime ticked {} times meanwhile",
-        ticks.load(Ordering::Relaxed)
-    );
-    Ok((blocking, parallel))
+    Ok((blocking, parallel, ticks.load(Ordering::Relaxed)))
 }
 
 /// How many primes lie in `range`: trial division, deliberately CPU-bound.

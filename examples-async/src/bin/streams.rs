@@ -5,7 +5,8 @@
 //! `collect`, ...) and two that matter for I/O. `.map(fetch).buffer_unordered(n)`
 //! keeps up to `n` fetches running and yields each result as soon as it is ready;
 //! `.buffered(n)` does the same but yields in input order, holding back results
-//! that finish early. Either way a new fetch starts only when a slot frees up, so
+//! that finish early. Either way a new fetch starts only when a slot frees up
+//! (with `buffered`, a result held back keeps its slot until it is yielded), so
 //! at most `n` are ever in flight: an atomic high-water mark measures it.
 //!
 //! The `unordered` lines come in completion order, which varies from run to run;
