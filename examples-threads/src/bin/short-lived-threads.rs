@@ -146,7 +146,8 @@ fn generate(len: usize, seed: u64) -> Vec<i64> {
             let mut z = state;
             z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            (z ^ (z >> 31)) as i64
+            // Readable numbers: -1e9 ..= 1e9.
+            ((z ^ (z >> 31)) % 2_000_000_001) as i64 - 1_000_000_000
         })
         .collect()
 }
