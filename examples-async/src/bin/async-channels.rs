@@ -200,7 +200,9 @@ async fn watch_latest(watchers: u64, updates: u64) -> anyhow::Result<u64> {
             // `changed` returns Err only once the sender is gone *and* the
             // latest value has been seen, so the final value is never missed.
             while rx.changed().await.is_ok() {
-                // Copy the value out: `borrow` holds a read lock on the channel.
+                // `borrow_and_update` marks the value it returns as seen, so one
+                // sent since `changed` returned is not reported twice. Copy it
+                // out at once: the borrow holds a read lock on the channel.
                 let value = *rx.borrow_and_update();
                 println!("watch: watcher {w} saw {value}");
             }

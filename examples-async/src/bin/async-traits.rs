@@ -1,4 +1,4 @@
-//! Native `async fn` in traits: a storage trait, two backends, a cache generic over any backend, and `dyn`.
+//! Native `async fn` in traits: two storage backends, a cache generic over both, and `dyn`.
 //!
 //! Since Rust 1.75 a trait can declare `async fn` (or `fn ... -> impl Future`),
 //! and each implementation's future is its own concrete type: generic code such

@@ -3,17 +3,17 @@
 //! A semaphore holds `--permits` permits. The loop takes a permit *before*
 //! spawning each task and moves it into the task, which gives it back by
 //! dropping it when it ends (even by panic or cancellation). So at most
-//! `--permits` tasks exist at a time, and the spawning loop itself waits for a
+//! `--permits` tasks run at a time, and the spawning loop itself waits for a
 //! free permit: back-pressure instead of thousands of parked tasks. Taking the
-//! permit inside the task instead also bounds the work, but not the task count.
+//! permit inside each task also bounds the work, but not the number of tasks.
 //!
 //! An atomic counter measures the tasks in flight and its high-water mark. The
 //! `task N` lines and their `in flight` counts vary from run to run; no count
 //! ever exceeds `--permits`, and every task finishes once.
 //!
 //! Use it to cap connections to one server, open files, or memory-heavy jobs.
-//! For CPU-bound work, bound the parallelism with a rayon pool sized to the
-//! cores instead: a semaphore limits waiting, not computing.
+//! To bound CPU-bound work, use a rayon pool sized to the cores instead: the
+//! permits limit what waits on a resource, not what computes.
 //!
 //! ```sh
 //! cargo run -p examples-async --bin semaphore -- --tasks 100 --permits 8

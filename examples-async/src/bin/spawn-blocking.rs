@@ -1,4 +1,4 @@
-//! CPU-bound work off the async runtime: `spawn_blocking`, and rayon with the result sent back over a `oneshot`.
+//! CPU-bound work off the async runtime: `spawn_blocking`, or rayon answering over a `oneshot`.
 //!
 //! An async worker thread must get back to an `.await` quickly: while it
 //! computes, every other task queued on it waits. So CPU-heavy or blocking work

@@ -1,4 +1,4 @@
-//! Streams: iterator-style adapters, and a bounded number of fetches in flight with `buffer_unordered` and `buffered`.
+//! Streams: `StreamExt` adapters, and at most N fetches in flight with `buffer_unordered`.
 //!
 //! A `Stream` is the async `Iterator`: `next().await` yields items until `None`.
 //! `futures::StreamExt` gives it the iterator adapters (`filter`, `map`, `take`,

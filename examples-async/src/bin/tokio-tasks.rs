@@ -117,5 +117,10 @@ async fn spawn_and_collect(tasks: u64) -> anyhow::Result<()> {
         println!("{thread} finished {count} tasks");
     }
     println!("sum of the squares: {sum}");
+    let collected: u64 = per_thread.values().sum();
+    ensure!(
+        collected == tasks,
+        "collected {collected} results from {tasks} tasks"
+    );
     Ok(())
 }
