@@ -123,7 +123,7 @@ async fn offload(chunks: Vec<Range<u64>>) -> anyhow::Result<(Vec<u64>, Vec<u64>,
         // Err only if the receiver was dropped: nobody wants the answer any more.
         let _ = tx.send(counts);
     });
-    // Waiting here suspends this task; no thread is blocked. An error would
+    // Waiting here suspends this task; no worker thread is blocked. An error would
     // mean `tx` was dropped unsent. (A panic inside `rayon::spawn` aborts the
     // process, unless the pool was built with a `panic_handler`.)
     let parallel = rx.await.context("the rayon job ended without an answer")?;
