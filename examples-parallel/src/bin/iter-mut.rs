@@ -133,6 +133,7 @@ pub fn collatz_parallel(v: &mut [u64]) {
 }
 
 /// How many steps `n -> n / 2` (n even) or `n -> 3n + 1` (n odd) take to reach 1.
+/// (Numbers up to a million, as here, never climb above 2^36 on the way.)
 pub fn collatz_steps(mut n: u64) -> u64 {
     let mut steps = 0;
     while n > 1 {
@@ -146,12 +147,6 @@ pub fn collatz_steps(mut n: u64) -> u64 {
     steps
 }
 
-/// `len` numbers in `1..=MAX_VALUE`, the same for the same seed.
-pub fn random_numbers(len: usize, seed: u64) -> Vec<u64> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    (0..len).map(|_| rng.random_range(1..=MAX_VALUE)).collect()
-}
-
 /// Wall-clock time of `f`.
 fn timed(f: impl FnOnce()) -> Duration {
     let started = Instant::now();
@@ -161,4 +156,12 @@ fn timed(f: impl FnOnce()) -> Duration {
 
 fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
+}
+
+// ---- demo inputs ----
+
+/// `len` numbers in `1..=MAX_VALUE`, the same for the same seed.
+pub fn random_numbers(len: usize, seed: u64) -> Vec<u64> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..len).map(|_| rng.random_range(1..=MAX_VALUE)).collect()
 }

@@ -160,6 +160,15 @@ pub fn over_30_parallel(people: &[Person]) -> Over30 {
         .reduce(Over30::default, Over30::merge)
 }
 
+/// The result of `f` and the wall-clock time it took.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    let result = f();
+    (result, started.elapsed())
+}
+
+// ---- demo inputs ----
+
 /// `len` people with random ages from 0 to 99, the same for the same seed.
 pub fn population(len: usize, seed: u64) -> Vec<Person> {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -168,11 +177,4 @@ pub fn population(len: usize, seed: u64) -> Vec<Person> {
             age: rng.random_range(0..100),
         })
         .collect()
-}
-
-/// The result of `f` and the wall-clock time it took.
-fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
-    let started = Instant::now();
-    let result = f();
-    (result, started.elapsed())
 }

@@ -152,6 +152,15 @@ pub fn position_any_parallel(haystack: &[u64]) -> Option<usize> {
     haystack.par_iter().position_any(is_needle)
 }
 
+/// The result of `f` and the wall-clock time it took.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    let result = f();
+    (result, started.elapsed())
+}
+
+// ---- demo inputs ----
+
 /// `len` random numbers below `NEEDLE`, with `NEEDLE` and `NEEDLE + 1`
 /// planted at two distinct random indices, returned in increasing order.
 pub fn haystack(len: usize, seed: u64) -> (Vec<u64>, [usize; 2]) {
@@ -162,11 +171,4 @@ pub fn haystack(len: usize, seed: u64) -> (Vec<u64>, [usize; 2]) {
     haystack[needles[0]] = NEEDLE;
     haystack[needles[1]] = NEEDLE + 1;
     (haystack, [needles[0], needles[1]])
-}
-
-/// The result of `f` and the wall-clock time it took.
-fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
-    let started = Instant::now();
-    let result = f();
-    (result, started.elapsed())
 }

@@ -143,6 +143,15 @@ pub fn sort_strings_parallel(v: &mut [String]) {
     v.par_sort();
 }
 
+/// Wall-clock time of `f`.
+fn timed(f: impl FnOnce()) -> Duration {
+    let started = Instant::now();
+    f();
+    started.elapsed()
+}
+
+// ---- demo inputs ----
+
 /// `len` random `u64`s, the same for the same seed.
 pub fn random_numbers(len: usize, seed: u64) -> Vec<u64> {
     generate(len, seed, 0, |rng| rng.random())
@@ -177,11 +186,4 @@ where
             chunk.iter_mut().for_each(|value| *value = make(&mut rng));
         });
     values
-}
-
-/// Wall-clock time of `f`.
-fn timed(f: impl FnOnce()) -> Duration {
-    let started = Instant::now();
-    f();
-    started.elapsed()
 }
