@@ -87,26 +87,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         (0.001..=100.0).contains(&demo_megapixels),
         "--demo-megapixels must be between 0.001 and 100, got {demo_megapixels}"
     );
-    let dir = match dir {
-        Some(dir) => {
-            let meta = fs::metadata(&dir)
-                .with_context(|| format!("cannot read the photo directory {}", dir.display()))?;
-            ensure!(meta.is_dir(), "{} is not a directory", dir.display());
-            dir
-        }
-        None => {
-            let dir = env::temp_dir().join("cookbook-thumbnails-demo");
-            let started = Instant::now();
-            let count = generate_demo_photos(&dir, demo_megapixels)?;
-            println!(
-                "generated {count} demo photos in {} ({:.2} s)",
-                dir.display(),
-                started.elapsed().as_secs_f64()
-            );
-            dir
-        }
-    };
-
+    let dir = photo_dir(dir, demo_megapixels)?;
     let files = jpeg_files(&dir)?;
     ensure!(
         !files.is_empty(),
@@ -136,25 +117,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let sequential = (!parallel_only).then(|| timed(|| thumbnails_sequential(&files, &out, size)));
     let (results, parallel_time) = timed(|| thumbnails_parallel(&files, &out, size));
 
-    let mut failed = 0;
-    for (file, result) in files.iter().zip(&results) {
-        let name = file
-            .file_name()
-            .unwrap_or(file.as_os_str())
-            .to_string_lossy();
-        match result {
-            Ok(Thumbnail {
-                original: (w, h),
-                thumbnail: (tw, th),
-            }) => {
-                println!("{name}: {w}x{h} -> {tw}x{th}");
-            }
-            Err(e) => {
-                eprintln!("failed: {}: {e:#}", file.display());
-                failed += 1;
-            }
-        }
-    }
+    let failed = report(&files, &results);
     match sequential {
         Some((sequential, sequential_time)) => {
             // Same files, same kernel: the two runs must agree file by file.
@@ -184,6 +147,47 @@ fn run(args: Args) -> anyhow::Result<()> {
         bail!("{failed} of {} photos failed", files.len());
     }
     Ok(())
+}
+
+/// The photo directory the user named, or fresh demo photos.
+fn photo_dir(dir: Option<PathBuf>, demo_megapixels: f64) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = dir {
+        let meta = fs::metadata(&dir)
+            .with_context(|| format!("cannot read the photo directory {}", dir.display()))?;
+        ensure!(meta.is_dir(), "{} is not a directory", dir.display());
+        return Ok(dir);
+    }
+    let dir = env::temp_dir().join("cookbook-thumbnails-demo");
+    let started = Instant::now();
+    let count = generate_demo_photos(&dir, demo_megapixels)?;
+    println!(
+        "generated {count} demo photos in {} ({:.2} s)",
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(dir)
+}
+
+/// Prints one line per thumbnail, in the files' order, and each failure on
+/// stderr. Returns how many failed.
+fn report(files: &[PathBuf], results: &[anyhow::Result<Thumbnail>]) -> usize {
+    let mut failed = 0;
+    for (file, result) in files.iter().zip(results) {
+        match result {
+            Ok(Thumbnail {
+                original: (w, h),
+                thumbnail: (tw, th),
+            }) => {
+                let name = file.file_name().unwrap_or(file.as_os_str());
+                println!("{}: {w}x{h} -> {tw}x{th}", name.to_string_lossy());
+            }
+            Err(e) => {
+                eprintln!("failed: {}: {e:#}", file.display());
+                failed += 1;
+            }
+        }
+    }
+    failed
 }
 
 /// The `*.jpg` and `*.jpeg` files directly in `dir`, in any letter case, sorted.
