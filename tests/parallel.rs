@@ -48,6 +48,25 @@ fn result_before_timings<'a>(run: &'a Run, prefix: &str) -> &'a str {
     result.trim()
 }
 
+#[test]
+fn every_parallel_recipe_explains_its_options() {
+    for recipe in [
+        recipe!("par-iter-basics"),
+        recipe!("iter-mut"),
+        recipe!("any-all"),
+        recipe!("parallel-search"),
+        recipe!("parallel-sort"),
+        recipe!("map-reduce"),
+        recipe!("rayon-join"),
+        recipe!("custom-thread-pool"),
+        recipe!("thumbnails"),
+    ] {
+        let run = recipe.run(["--help"]).success();
+        assert!(run.stdout.contains("Usage:"), "{}", run.dump());
+        assert!(run.stdout.contains("[default: "), "{}", run.dump());
+    }
+}
+
 // ----------------------------------------------------------- par-iter-basics
 
 #[test]
@@ -564,6 +583,7 @@ fn custom_thread_pool_of_one_runs_everything_on_worker_zero() {
 fn custom_thread_pool_has_its_threads_even_on_one_cpu() {
     let run = recipe!("custom-thread-pool")
         .under(["taskset", "-c", "0"])
+        .env("RAYON_NUM_THREADS", "0") // 0: the global pool sizes itself
         .run(["--threads", "5", "--tasks", "8"])
         .success();
     assert!(

@@ -40,6 +40,7 @@ struct Args {
     seed: u64,
 }
 
+/// One of the cookbook's people: only the age matters here.
 pub struct Person {
     pub age: u32,
 }

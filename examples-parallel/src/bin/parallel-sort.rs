@@ -1,10 +1,11 @@
 //! Sort a vector in parallel: `par_sort_unstable` of numbers, `par_sort` of strings.
 //!
 //! Both sorts come from rayon's `ParallelSliceMut`; they sort the same input
-//! as the std `sort_unstable` and `sort`, and must give the same result. The
-//! unstable sorts are quicksorts (pattern-defeating, like std's); the stable
-//! ones are merge sorts, whose runs are sorted and merged in parallel. Only the
-//! timings vary from run to run.
+//! as the std `sort_unstable` and `sort`, and must give the same result.
+//! `par_sort_unstable` is a pattern-defeating quicksort that sorts the two
+//! sides of each partition in parallel; `par_sort` is a merge sort that sorts
+//! chunks in parallel and merges them in parallel too. Only the timings vary
+//! from run to run.
 //!
 //! The cookbook fills its strings with `rand::thread_rng()` inside
 //! `par_iter_mut`, which cannot be reproduced. Here every fixed-size chunk of
@@ -132,6 +133,8 @@ pub fn sort_numbers_sequential(v: &mut [u64]) {
 }
 
 pub fn sort_numbers_parallel(v: &mut [u64]) {
+    // Partitions around a pivot, then sorts both sides with `rayon::join`;
+    // it returns only when every part is sorted.
     v.par_sort_unstable();
 }
 
@@ -140,6 +143,7 @@ pub fn sort_strings_sequential(v: &mut [String]) {
 }
 
 pub fn sort_strings_parallel(v: &mut [String]) {
+    // Sorts chunks on the workers, then merges them, in parallel too.
     v.par_sort();
 }
 
