@@ -26,7 +26,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 
-/// The largest `--len`: two copies of the vector stay under 2 GB.
+/// The largest `--len`: the input and two copies, 800 MB each.
 const MAX_LEN: usize = 100_000_000;
 /// The generated numbers are in `1..=MAX_VALUE`.
 const MAX_VALUE: u64 = 1_000_000;

@@ -31,7 +31,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 
-/// The largest `--len`: two copies of the strings stay around 2 GB.
+/// The largest `--len`: two copies of the strings take about 2 GB.
 const MAX_LEN: usize = 20_000_000;
 /// Inputs up to this long are printed in full.
 const SHOW_ALL: usize = 16;

@@ -26,7 +26,7 @@ use clap::Parser;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-/// The largest `--len` (three copies of 800 MB).
+/// The largest `--len`: four vectors of 800 MB at the peak.
 const MAX_LEN: usize = 100_000_000;
 /// Inputs up to this long are printed in full.
 const SHOW_ALL: usize = 16;
