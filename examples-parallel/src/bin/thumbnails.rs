@@ -291,7 +291,7 @@ fn millis(d: Duration) -> f64 {
 /// Writes 12 textured JPEGs into a fresh `dir`, in parallel, from
 /// `largest / 40` to `largest` megapixels, landscape and portrait, with
 /// `.jpg`, `.JPG`, `.jpeg` and `.JPEG` names. Returns how many it wrote.
-fn generate_demo_photos(dir: &Path, largest: f64) -> anyhow::Result<usize> {
+pub fn generate_demo_photos(dir: &Path, largest: f64) -> anyhow::Result<usize> {
     const COUNT: usize = 12;
     const ASPECTS: [(f64, f64); 3] = [(4.0, 3.0), (3.0, 2.0), (16.0, 9.0)];
     const EXTENSIONS: [&str; 4] = ["jpg", "JPG", "jpeg", "JPEG"];

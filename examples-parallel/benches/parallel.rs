@@ -1,0 +1,223 @@
+//! Benchmarks of the rayon recipes that exist to be fast: sorting,
+//! map-reduce, `par_iter_mut` and thumbnails, each against its sequential
+//! baseline over sizes from tiny to large, calling the recipes' own kernels.
+//! Inputs are generated outside the timed code; sorts get a fresh unsorted
+//! copy for every iteration (`iter_batched`), also outside the timing.
+//!
+//! A last group, `memory-bound sum`, is a probe of the machine rather than a
+//! recipe: summing `u32`s does almost no work per byte, so its speedup shows
+//! how far memory bandwidth alone lets two threads go.
+//!
+//! ```sh
+//! cargo bench -p examples-parallel
+//! ```
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::measurement::WallTime;
+use criterion::{
+    BatchSize, BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main,
+};
+use rayon::prelude::*;
+
+#[allow(
+    dead_code,
+    reason = "the benchmark calls the kernels, not the recipe's main"
+)]
+#[path = "../src/bin/parallel-sort.rs"]
+mod parallel_sort;
+
+#[allow(
+    dead_code,
+    reason = "the benchmark calls the kernels, not the recipe's main"
+)]
+#[path = "../src/bin/map-reduce.rs"]
+mod map_reduce;
+
+#[allow(
+    dead_code,
+    reason = "the benchmark calls the kernels, not the recipe's main"
+)]
+#[path = "../src/bin/iter-mut.rs"]
+mod iter_mut;
+
+#[allow(
+    dead_code,
+    reason = "the benchmark calls the kernels, not the recipe's main"
+)]
+#[path = "../src/bin/thumbnails.rs"]
+mod thumbnails;
+
+const SIZES: [usize; 3] = [1_000, 100_000, 10_000_000];
+
+fn label(len: usize) -> String {
+    format!("{len:.0e}")
+}
+
+fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500));
+}
+
+/// Sorting `u64`s: std's sorts against rayon's, stable and unstable.
+fn sort(c: &mut Criterion) {
+    type Kernel = fn(&mut [u64]);
+    let unstable: [(&str, Kernel); 2] = [
+        ("sequential", parallel_sort::sort_numbers_sequential),
+        (
+            "rayon par_sort_unstable",
+            parallel_sort::sort_numbers_parallel,
+        ),
+    ];
+    let stable: [(&str, Kernel); 2] = [
+        ("sequential", |v| v.sort()),
+        ("rayon par_sort", |v| v.par_sort()),
+    ];
+    for (group_name, kernels) in [
+        ("sort u64, unstable", unstable),
+        ("sort u64, stable", stable),
+    ] {
+        let mut group = c.benchmark_group(group_name);
+        configure(&mut group);
+        for len in SIZES {
+            let input = parallel_sort::random_numbers(len, 42);
+            for (name, kernel) in kernels {
+                group.bench_with_input(BenchmarkId::new(name, label(len)), &input, |b, input| {
+                    b.iter_batched(
+                        || input.clone(),
+                        |mut v| kernel(&mut v),
+                        BatchSize::LargeInput,
+                    )
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
+/// The over-30 statistics: one-pass folds against the cookbook's two passes.
+fn map_reduce(c: &mut Criterion) {
+    let mut group = c.benchmark_group("map-reduce over 30");
+    configure(&mut group);
+    for len in SIZES {
+        let people = map_reduce::population(len, 42);
+        let expected = map_reduce::over_30_sequential(&people);
+        type Kernel = fn(&[map_reduce::Person]) -> map_reduce::Over30;
+        let kernels: [(&str, Kernel); 3] = [
+            ("sequential", map_reduce::over_30_sequential),
+            ("rayon fold + reduce", map_reduce::over_30_parallel),
+            (
+                "rayon two passes (cookbook)",
+                map_reduce::over_30_two_passes_parallel,
+            ),
+        ];
+        for (name, kernel) in kernels {
+            group.bench_with_input(BenchmarkId::new(name, label(len)), &people, |b, people| {
+                b.iter(|| assert_eq!(kernel(people), expected))
+            });
+        }
+    }
+    group.finish();
+}
+
+/// `par_iter_mut`: a trivial update (memory-bound) and a costly one.
+fn iter_mut(c: &mut Criterion) {
+    type Kernel = fn(&mut [u64]);
+    let decrement: [(&str, Kernel); 2] = [
+        ("sequential", iter_mut::decrement_sequential),
+        ("rayon par_iter_mut", iter_mut::decrement_parallel),
+    ];
+    let collatz: [(&str, Kernel); 2] = [
+        ("sequential", iter_mut::collatz_sequential),
+        ("rayon par_iter_mut", iter_mut::collatz_parallel),
+    ];
+    for (group_name, kernels) in [
+        ("iter-mut decrement", decrement),
+        ("iter-mut collatz steps", collatz),
+    ] {
+        let mut group = c.benchmark_group(group_name);
+        configure(&mut group);
+        for len in SIZES {
+            let input = iter_mut::random_numbers(len, 42);
+            for (name, kernel) in kernels {
+                group.bench_with_input(BenchmarkId::new(name, label(len)), &input, |b, input| {
+                    b.iter_batched(
+                        || input.clone(),
+                        |mut v| kernel(&mut v),
+                        BatchSize::LargeInput,
+                    )
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
+/// Twelve generated photos, small and large, decoded, resized and saved.
+fn thumbnails(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("creating a temporary directory");
+    let mut group = c.benchmark_group("thumbnails");
+    configure(&mut group);
+    for largest_megapixels in [0.5, 12.0] {
+        let photos = dir.path().join(format!("photos-{largest_megapixels}"));
+        let out = dir.path().join(format!("thumbnails-{largest_megapixels}"));
+        std::fs::create_dir_all(&out).expect("creating the output directory");
+        thumbnails::generate_demo_photos(&photos, largest_megapixels).expect("generating photos");
+        let mut files: Vec<_> = std::fs::read_dir(&photos)
+            .expect("listing the photos")
+            .map(|e| e.expect("listing the photos").path())
+            .collect();
+        files.sort();
+        let size = format!("12 photos up to {largest_megapixels} MP");
+        type Kernel = fn(
+            &[std::path::PathBuf],
+            &std::path::Path,
+            u32,
+        ) -> Vec<anyhow::Result<thumbnails::Thumbnail>>;
+        let kernels: [(&str, Kernel); 2] = [
+            ("sequential", thumbnails::thumbnails_sequential),
+            ("rayon par_iter", thumbnails::thumbnails_parallel),
+        ];
+        for (name, kernel) in kernels {
+            group.bench_with_input(BenchmarkId::new(name, &size), &files, |b, files| {
+                b.iter(|| {
+                    let results = kernel(files, &out, 300);
+                    assert!(results.iter().all(Result::is_ok), "a thumbnail failed");
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+/// Machine probe: a sum that is all memory traffic and no computation.
+fn memory_bound_sum(c: &mut Criterion) {
+    let mut group = c.benchmark_group("memory-bound sum");
+    configure(&mut group);
+    for len in [100_000, 100_000_000] {
+        let numbers: Vec<u32> = (0..len as u32).collect();
+        group.bench_with_input(
+            BenchmarkId::new("sequential", label(len)),
+            &numbers,
+            |b, v| b.iter(|| black_box(v.iter().map(|&x| u64::from(x)).sum::<u64>())),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("rayon par_iter", label(len)),
+            &numbers,
+            |b, v| b.iter(|| black_box(v.par_iter().map(|&x| u64::from(x)).sum::<u64>())),
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    sort,
+    map_reduce,
+    iter_mut,
+    thumbnails,
+    memory_bound_sum
+);
+criterion_main!(benches);
