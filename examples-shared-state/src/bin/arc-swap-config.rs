@@ -1,0 +1,151 @@
+//! Lock-free reads of a configuration that a writer replaces, with `arc-swap`.
+//!
+//! The configuration lives in an `ArcSwap<Config>`: readers `load()` the
+//! current `Arc` without taking any lock (no reader ever waits, however many
+//! there are), while a writer builds each new version off to the side and
+//! swaps the pointer in one atomic step. A reader therefore holds either the
+//! old config or the new one, never a mix: each `Config` is immutable once
+//! published. A reader that still holds an old version keeps it alive; it is
+//! freed when the last reader lets go.
+//!
+//! Which versions each reader happens to see, and how many loads it makes,
+//! vary from run to run. What never varies: every config a reader sees is
+//! whole (its fields agree with its version), no reader sees the version go
+//! backwards, and every reader ends on the last version.
+//!
+//! std alone would need `RwLock<Arc<Config>>` (readers briefly lock to clone
+//! the `Arc`, and wait while the writer swaps).
+//!
+//! ```sh
+//! cargo run -p examples-shared-state --bin arc-swap-config -- --readers 4 --versions 20
+//! ```
+
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+use std::thread;
+use std::time::Duration;
+
+use anyhow::{anyhow, ensure};
+use arc_swap::ArcSwap;
+use clap::Parser;
+
+/// Readers load a config lock-free while a writer publishes new versions.
+#[derive(Parser)]
+struct Args {
+    /// How many reader threads.
+    #[arg(long, default_value_t = 4)]
+    readers: usize,
+    /// How many new versions the writer publishes after version 0.
+    #[arg(long, default_value_t = 20)]
+    versions: u64,
+}
+
+/// A configuration whose fields must agree with each other.
+#[derive(Debug)]
+struct Config {
+    version: u64,
+    /// Always `config-v<version>`.
+    name: String,
+    /// Always `[version; 4]`.
+    limits: [u64; 4],
+}
+
+impl Config {
+    fn new(version: u64) -> Config {
+        Config {
+            version,
+            name: format!("config-v{version}"),
+            limits: [version; 4],
+        }
+    }
+
+    /// Do the fields agree, as a half-written config's would not?
+    fn is_whole(&self) -> bool {
+        self.name == format!("config-v{}", self.version)
+            && self.limits.iter().all(|&l| l == self.version)
+    }
+}
+
+/// How long the writer waits between versions, so readers see several.
+const PAUSE: Duration = Duration::from_millis(1);
+
+fn main() -> ExitCode {
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn run(Args { readers, versions }: Args) -> anyhow::Result<()> {
+    ensure!(
+        (1..=64).contains(&readers),
+        "--readers must be between 1 and 64, got {readers}"
+    );
+    ensure!(
+        (1..=10_000).contains(&versions),
+        "--versions must be between 1 and 10000, got {versions}"
+    );
+
+    let current = ArcSwap::from_pointee(Config::new(0));
+
+    let joined = thread::scope(|s| {
+        s.spawn(|| {
+            for _ in 0..versions {
+                thread::sleep(PAUSE);
+                // Read-copy-update: build the next config from the current one
+                // and swap it in. (With several writers, `rcu` retries if another
+                // writer swapped first; with one, it is a load and a store.)
+                let previous = current.rcu(|old| Config::new(old.version + 1));
+                println!("writer: published version {}", previous.version + 1);
+            }
+        });
+
+        let handles: Vec<_> = (0..readers)
+            .map(|r| {
+                let current = &current;
+                s.spawn(move || {
+                    let (mut last, mut loads, mut problems) = (None, 0_u64, 0_u64);
+                    loop {
+                        // Lock-free: a few atomic operations, never a wait.
+                        let config = current.load();
+                        loads += 1;
+                        if last != Some(config.version) {
+                            println!(
+                                "reader {r}: sees version {} name {} limits {:?}",
+                                config.version, config.name, config.limits
+                            );
+                            if !config.is_whole() || last.is_some_and(|l| l > config.version) {
+                                problems += 1;
+                            }
+                            last = Some(config.version);
+                        }
+                        if config.version == versions {
+                            break;
+                        }
+                        drop(config);
+                        thread::yield_now(); // stand-in for the work of a request
+                    }
+                    println!("reader {r}: done after {loads} loads");
+                    problems
+                })
+            })
+            .collect();
+        // Join every thread, even after one failed, before looking at results.
+        handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
+    });
+    let problems: u64 = joined
+        .into_iter()
+        .sum::<std::thread::Result<u64>>()
+        .map_err(|_| anyhow!("a reader panicked"))?;
+
+    ensure!(
+        problems == 0,
+        "readers saw {problems} torn or backward configs"
+    );
+    println!(
+        "All {readers} readers reached version {versions}; every config they saw was whole and no version went backwards"
+    );
+    Ok(())
+}

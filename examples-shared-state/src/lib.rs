@@ -1,0 +1,2 @@
+//! Support code of the `examples-shared-state` recipes.
+pub mod spinlock;
