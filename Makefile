@@ -12,7 +12,7 @@ TOPICS := $(CRATES:examples-%=%)
 SCRATCH := $(CURDIR)/target/run-scratch
 
 # (run-<topic> stays off .PHONY: phony targets skip pattern rules.)
-.PHONY: help run build-release test lint bench bench-report bench-check fmt clean
+.PHONY: help run build-release test lint loom bench bench-report bench-check fmt clean
 
 help: ## List the targets.
 	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -41,6 +41,11 @@ test: ## Build everything and run the whole test suite.
 lint: ## rustfmt check and clippy with warnings as errors, on every target.
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+# `--cfg loom` swaps the spin lock's atomics and cell for loom's; every crate is
+# rebuilt with it, so it gets its own target dir and leaves target/ untouched.
+loom: ## Model-check the spin lock of examples-shared-state with loom (release, target/loom; ~20 s after the build).
+	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom $(CARGO) test --locked --release -p examples-shared-state --lib
 
 bench: ## Run every criterion benchmark (takes minutes; run it on a quiet machine).
 	rm -rf target/criterion
