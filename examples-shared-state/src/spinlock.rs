@@ -2,9 +2,9 @@
 //! value, and a guard that gives access to the value and unlocks on drop.
 //!
 //! The two orderings are the whole point:
-//! - `lock` takes the flag with an `Acquire` compare-exchange. It pairs with the `Release`
-//!   store of the previous `unlock`, so everything the previous holder wrote to
-//!   the value *happens-before* what the new holder reads.
+//! - `lock` takes the flag with an `Acquire` compare-exchange. It pairs with
+//!   the `Release` store of the previous `unlock`, so everything the previous
+//!   holder wrote to the value *happens-before* what the new holder reads.
 //! - `unlock` (the guard's `Drop`) stores `false` with `Release`. With `Relaxed`
 //!   here the next holder could see the flag cleared yet read a stale value: the
 //!   loom tests in `spinlock/loom_tests.rs` prove the model checker catches it.
@@ -30,6 +30,7 @@
     reason = "a lock hands out `&mut T` from `&self`, which only `UnsafeCell` allows; each block says why it is sound"
 )]
 
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
 #[cfg(loom)]
@@ -71,9 +72,28 @@ pub struct SpinLock<T> {
 unsafe impl<T: Send> Sync for SpinLock<T> {}
 
 /// Access to the value of a locked [`SpinLock`]; dropping it unlocks.
+///
+/// Like `MutexGuard`, a guard shared between threads (`&SpinLockGuard`) hands
+/// out `&T` to all of them, so it is `Sync` only when `T` is:
+///
+/// ```
+/// use examples_shared_state::spinlock::SpinLockGuard;
+/// fn is_sync<T: Sync>() {}
+/// is_sync::<SpinLockGuard<'static, u64>>();
+/// ```
+///
+/// ```compile_fail
+/// use examples_shared_state::spinlock::SpinLockGuard;
+/// fn is_sync<T: Sync>() {}
+/// is_sync::<SpinLockGuard<'static, std::cell::Cell<u64>>>();
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct SpinLockGuard<'a, T> {
     lock: &'a SpinLock<T>,
+    /// Makes the guard `Sync` only if `T: Sync` (as `&mut T` is). Without it,
+    /// the guard would be `Sync` whenever the lock is, that is for any
+    /// `T: Send`, and two threads could share a `&Cell` through one guard.
+    _shares_t: PhantomData<&'a mut T>,
 }
 
 impl<T> SpinLock<T> {
@@ -115,7 +135,10 @@ impl<T> SpinLock<T> {
             .is_ok();
         // Build the guard only on success: dropping a guard unlocks.
         if taken {
-            Some(SpinLockGuard { lock: self })
+            Some(SpinLockGuard {
+                lock: self,
+                _shares_t: PhantomData,
+            })
         } else {
             None
         }
