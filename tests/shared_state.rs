@@ -96,12 +96,14 @@ fn mutex_counter_is_the_seed_program_ten_threads_result_10() {
 
 #[test]
 fn mutex_counter_loses_no_increment_under_contention() {
-    // 160000 increments: a read-modify-write outside the lock would lose some.
+    // Enough increments that each thread needs several time slices, so the
+    // threads interleave even on one core: an increment split into a locked
+    // read and a locked write loses many of them (tried: about half).
     let run = recipe!("mutex-counter")
-        .run(["--threads", "8", "--increments", "20000"])
+        .run(["--threads", "8", "--increments", "250000"])
         .success();
     assert_each_thread_done_once(&run, 8);
-    assert_eq!(run.last_line(), "Result: 160000");
+    assert_eq!(run.last_line(), "Result: 2000000");
 }
 
 #[test]
@@ -129,11 +131,13 @@ fn atomic_counter_does_the_seed_work_result_10() {
 
 #[test]
 fn atomic_counter_relaxed_fetch_add_loses_no_increment() {
+    // As for mutex-counter: long enough for the threads to interleave on one
+    // core, so a load-then-store instead of `fetch_add` would lose increments.
     let run = recipe!("atomic-counter")
-        .run(["--threads", "8", "--increments", "50000"])
+        .run(["--threads", "8", "--increments", "250000"])
         .success();
     assert_each_thread_done_once(&run, 8);
-    assert_eq!(run.last_line(), "Result: 400000");
+    assert_eq!(run.last_line(), "Result: 2000000");
 }
 
 #[test]
@@ -157,11 +161,13 @@ fn spinlock_counter_is_exact_by_default() {
 
 #[test]
 fn spinlock_counter_loses_no_increment_under_contention() {
+    // As for mutex-counter: long enough for the threads to interleave on one
+    // core, so a lock that let two threads in would lose increments.
     let run = recipe!("spinlock")
-        .run(["--threads", "8", "--increments", "20000"])
+        .run(["--threads", "8", "--increments", "250000"])
         .success();
     assert_each_thread_done_once(&run, 8);
-    assert_eq!(run.last_line(), "Result: 160000");
+    assert_eq!(run.last_line(), "Result: 2000000");
 }
 
 #[test]
@@ -229,6 +235,16 @@ fn rwlock_readers_see_only_whole_versions_that_never_go_back() {
         format!(
             "{readers} readers took {reads} snapshots each, all whole versions; final version {writes}"
         )
+    );
+}
+
+#[test]
+fn rwlock_default_run_ends_on_the_last_version() {
+    let run = recipe!("rwlock").run(NO_ARGS).success();
+    assert_eq!(run.lines_starting_with("reader ").len(), 4 * 10);
+    assert_eq!(
+        run.last_line(),
+        "4 readers took 10 snapshots each, all whole versions; final version 5"
     );
 }
 
@@ -619,6 +635,16 @@ fn arc_swap_readers_see_whole_configs_and_versions_never_go_back() {
 }
 
 #[test]
+fn arc_swap_default_run_reaches_the_last_version() {
+    let run = recipe!("arc-swap-config").run(NO_ARGS).success();
+    assert_eq!(run.lines_starting_with("writer: ").len(), 20);
+    assert_eq!(
+        run.last_line(),
+        "All 4 readers reached version 20; every config they saw was whole and no version went backwards"
+    );
+}
+
+#[test]
 fn arc_swap_refuses_zero_readers_and_absurd_versions() {
     recipe!("arc-swap-config")
         .run(["--readers", "0"])
@@ -797,6 +823,16 @@ fn concurrent_map_generated_text_counts_the_same_with_any_thread_count() {
     );
     // The seed picks the text: the same seed gives the same counts.
     assert_eq!(counts_printed(&run_with("3")), counts_printed(&one));
+}
+
+#[test]
+fn concurrent_map_default_run_counts_the_generated_text() {
+    let run = recipe!("concurrent-map").run(NO_ARGS).success();
+    assert_eq!(counts_printed(&run).len(), 10, "the top ten words");
+    assert_eq!(
+        run.last_line(),
+        "DashMap count over 4 threads equals the sequential count: 200000 words, 24 distinct"
+    );
 }
 
 #[test]
