@@ -62,15 +62,8 @@ fn run(Args { amount }: Args) -> anyhow::Result<()> {
             .name("transfer".into())
             .spawn_scoped(s, || {
                 let mut balances = accounts.lock().expect("not poisoned yet");
-                balances[0] -= amount;
-                println!(
-                    "transfer: took {amount} from account 0, now panicking before paying it in"
-                );
-                panic!("transfer interrupted halfway");
-                #[allow(unreachable_code, reason = "the step the panic skips")]
-                {
-                    balances[1] += amount;
-                }
+                // The guard is alive when the panic unwinds: that poisons the mutex.
+                interrupted_transfer(&mut balances, amount);
             })
             .context("spawning the transfer thread")
             .map(|handle| handle.join())
@@ -129,4 +122,13 @@ fn run(Args { amount }: Args) -> anyhow::Result<()> {
     );
     println!("Recovered the accounts after the panic: balances {final_balances:?}, total {total}");
     Ok(())
+}
+
+/// Moves `amount` from account 0 to account 1, but dies halfway, the way code
+/// does when it hits a bug (a failed `expect`, an overflow) mid-update.
+fn interrupted_transfer(balances: &mut [u32; 2], amount: u32) {
+    balances[0] -= amount;
+    println!("transfer: took {amount} from account 0, now panicking before paying it in");
+    panic!("transfer interrupted halfway");
+    // Never reached: balances[1] += amount;
 }
