@@ -922,6 +922,27 @@ fn dining_philosophers_default_dinner_ends() {
 }
 
 #[test]
+fn dining_philosophers_dinner_ends_on_one_core() {
+    // Pinned to one CPU, a philosopher holding a fork can be preempted at any
+    // point while the others run: the lock order must still let all finish.
+    // (The harness's deadline turns a deadlock into a failure.)
+    let run = recipe!("dining-philosophers")
+        .under(["taskset", "-c", "0"])
+        .run(["--meals", "500"])
+        .success();
+    for name in PHILOSOPHERS {
+        assert_eq!(
+            run.lines_starting_with(&format!("{name} eats meal ")).len(),
+            500
+        );
+    }
+    assert_eq!(
+        run.last_line(),
+        "All 5 philosophers ate 500 meals each; every fork was used 1000 times; no deadlock"
+    );
+}
+
+#[test]
 fn dining_philosophers_refuses_zero_meals() {
     recipe!("dining-philosophers")
         .run(["--meals", "0"])
