@@ -485,7 +485,7 @@ fn crossbeam_pipeline_sink_receives_every_doubled_message_once() {
 }
 
 #[test]
-fn crossbeam_pipeline_with_one_worker_keeps_the_order() {
+fn crossbeam_pipeline_with_one_worker_keeps_the_order_and_never_runs_ahead() {
     let run = recipe!("crossbeam-pipeline")
         .run(["--messages", "25", "--workers", "1", "--work-ms", "0"])
         .success();
@@ -508,6 +508,27 @@ fn crossbeam_pipeline_with_one_worker_keeps_the_order() {
         "{}",
         run.dump()
     );
+    // Back-pressure of the two `bounded(1)` channels, which holds in every
+    // interleaving: the source can send i+2 only once the worker has taken
+    // i+1, after printing that it received i; the worker can hand i+2 to the
+    // sink only once the sink has taken i+1, after printing 2i, and only then
+    // does it receive i+3. With an unbounded channel either stage runs ahead.
+    for i in 0..23u64 {
+        assert!(
+            position(&run, &format!("Worker 0 received {i}"))
+                < position(&run, &format!("Source sent {}", i + 2)),
+            "the source ran ahead of the worker at {i}\n{}",
+            run.dump()
+        );
+    }
+    for i in 0..22u64 {
+        assert!(
+            position(&run, &format!("Sink received {} from worker 0", 2 * i))
+                < position(&run, &format!("Worker 0 received {}", i + 3)),
+            "the worker ran ahead of the sink at {i}\n{}",
+            run.dump()
+        );
+    }
 }
 
 #[test]
