@@ -718,6 +718,23 @@ fn worker_pool_with_one_worker_does_the_jobs_in_queue_order() {
     assert_eq!(ids, upto(30), "{}", run.dump());
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn worker_pool_on_one_core_processes_every_job_exactly_once() {
+    // One CPU for main and every worker: whoever runs, nothing is lost, no job
+    // is done twice, and the pool still shuts down (issue 4).
+    for workers in ["1", "4"] {
+        let run = recipe!("worker-pool")
+            .under(["taskset", "-c", "0"])
+            .run(["--workers", workers, "--jobs", "50", "--job-ms", "0"])
+            .success();
+        let ids = check_worker_pool(&run, workers.parse().unwrap(), 50);
+        if workers == "1" {
+            assert_eq!(ids, upto(50), "{}", run.dump());
+        }
+    }
+}
+
 #[test]
 fn worker_pool_idle_workers_still_exit_when_the_queue_closes() {
     let run = recipe!("worker-pool")
