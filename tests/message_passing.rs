@@ -590,11 +590,24 @@ fn check_select(run: &Run, m: u64, timeout_ms: u64) {
         );
     }
 
-    // Heartbeats report a count that only grows, and nothing else is printed.
-    let ticks: Vec<u64> = numbers_of(run, "tick: ")
-        .into_iter()
-        .map(|nums| nums[0])
-        .collect();
+    // Each heartbeat reports exactly the messages printed before it (the same
+    // thread prints both, so the count only grows and stays within 2m), and
+    // nothing else is printed.
+    let mut ticks = Vec::new();
+    let mut printed = 0;
+    for line in &lines {
+        if line.starts_with("from A: ") || line.starts_with("from B: ") {
+            printed += 1;
+        } else if let Some(rest) = line.strip_prefix("tick: ") {
+            assert_eq!(
+                numbers(rest),
+                [printed],
+                "{line:?} after {printed} messages\n{}",
+                run.dump()
+            );
+            ticks.push(printed);
+        }
+    }
     assert!(ticks.windows(2).all(|w| w[0] <= w[1]), "{}", run.dump());
     assert!(ticks.iter().all(|&t| t <= 2 * m), "{}", run.dump());
     let timeouts = lines.iter().filter(|l| **l == timeout).count();
