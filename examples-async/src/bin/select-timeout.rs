@@ -14,9 +14,10 @@
 //!
 //! The two `request sent` lines of the race come in either order: `select!`
 //! polls its branches in random order, for fairness, unless told `biased;`. The
-//! `gave up` figure varies and is never below `--timeout-ms`. Every other line
-//! is fixed. A thread blocked in a call cannot be cancelled like this: that is
-//! one reason to do I/O with async rather than threads.
+//! `waited ... ms for the slow call` figure varies and is never below
+//! `--timeout-ms`. Every other line is fixed. A thread blocked in a call
+//! cannot be cancelled like this: that is one reason to do I/O with async
+//! rather than threads.
 //!
 //! ```sh
 //! cargo run -p examples-async --bin select-timeout -- --timeout-ms 100 --slow-ms 2000
