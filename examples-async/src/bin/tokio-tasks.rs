@@ -2,11 +2,12 @@
 //!
 //! A task is a future handed to the runtime, which polls it on one of its
 //! `--workers` threads. A task that is waiting holds no thread, only its state,
-//! so thousands of tasks share two threads. Idle workers steal tasks from busy
-//! ones, so the `task N on worker-K` lines come in completion order and name
-//! whichever worker finished each task: both vary from run to run. What never
-//! varies is that every task's result arrives exactly once, and that only the
-//! `--workers` threads ever run a task.
+//! so thousands of tasks share two threads. The `task N on worker-K` lines come
+//! in completion order (`join_next`) and name the worker that finished each
+//! task, which may not be the one that started it: idle workers steal tasks
+//! from busy ones. Both vary from run to run. What never varies is that every
+//! task's result arrives exactly once, and that only the `--workers` threads
+//! ever run a task.
 //!
 //! `tokio::spawn` needs a `Send + 'static` future: the task may outlive the code
 //! that spawned it and move between threads, so it owns its inputs
