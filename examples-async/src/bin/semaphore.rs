@@ -130,8 +130,10 @@ struct InFlight {
 impl InFlight {
     /// Returns how many are in flight, this one included.
     fn enter(&self) -> usize {
-        // Relaxed is enough: read-modify-writes on one atomic are totally
-        // ordered, so every count and the maximum are exact.
+        // Relaxed is enough: a read-modify-write never loses an update, and
+        // the permit hand-off (release, then acquire and spawn) orders one
+        // task's `leave` before the `enter` of the task that gets its permit,
+        // so the count can never go above the permits.
         let now = self.now.fetch_add(1, Ordering::Relaxed) + 1;
         self.max.fetch_max(now, Ordering::Relaxed);
         now
