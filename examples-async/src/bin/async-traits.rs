@@ -17,6 +17,10 @@
 //! Everything runs on one task and the calls are awaited one by one, so the
 //! output is the same on every run.
 //!
+//! Make a trait async when its implementations wait (a disk, a database, the
+//! network). If they compute, keep plain `fn`s and call them from threads or
+//! rayon: an `async fn` that never waits only adds a state machine.
+//!
 //! ```sh
 //! cargo run -p examples-async --bin async-traits -- --keys 5 --latency-ms 20
 //! ```
