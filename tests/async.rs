@@ -58,18 +58,45 @@ fn every_async_recipe_runs_with_no_arguments_and_ends_with_its_summary() {
 #[test]
 fn every_async_recipe_explains_its_options() {
     let runs = [
-        recipe!("async-basics").run(["--help"]),
-        recipe!("tokio-tasks").run(["--help"]),
-        recipe!("async-channels").run(["--help"]),
-        recipe!("streams").run(["--help"]),
-        recipe!("select-timeout").run(["--help"]),
-        recipe!("async-traits").run(["--help"]),
-        recipe!("spawn-blocking").run(["--help"]),
-        recipe!("semaphore").run(["--help"]),
+        (
+            recipe!("async-basics").run(["--help"]),
+            &["--latency-ms", "--fetches"][..],
+        ),
+        (
+            recipe!("tokio-tasks").run(["--help"]),
+            &["--tasks", "--workers"],
+        ),
+        (
+            recipe!("async-channels").run(["--help"]),
+            &["--producers", "--messages", "--subscribers", "--capacity"],
+        ),
+        (
+            recipe!("streams").run(["--help"]),
+            &["--items", "--concurrency", "--latency-ms"],
+        ),
+        (
+            recipe!("select-timeout").run(["--help"]),
+            &["--timeout-ms", "--fast-ms", "--slow-ms"],
+        ),
+        (
+            recipe!("async-traits").run(["--help"]),
+            &["--keys", "--latency-ms"],
+        ),
+        (
+            recipe!("spawn-blocking").run(["--help"]),
+            &["--n", "--jobs"],
+        ),
+        (
+            recipe!("semaphore").run(["--help"]),
+            &["--tasks", "--permits", "--latency-ms"],
+        ),
     ];
-    for run in runs {
+    for (run, options) in runs {
         let run = run.success();
         assert!(run.stdout.contains("Usage:"), "{}", run.dump());
+        for option in options {
+            assert!(run.stdout.contains(option), "{option}\n{}", run.dump());
+        }
     }
 }
 
