@@ -214,6 +214,9 @@ const SHA256_EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495
 const SHA256_ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 /// FIPS 180-2's long test vector: one million `a`, read across many 64 KiB blocks.
 const SHA256_MILLION_A: &str = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
+/// `nested/big.Iso` of [`iso_tree`]: 5 MiB of `(i * 7 % 251) as u8`, 80 reads of
+/// 64 KiB (digest computed once with coreutils `sha256sum`).
+const SHA256_BIG: &str = "2947aa58ae6f8b514f9a843dc6184f20b37993eac71bc21f3e6f4252a68d59b0";
 
 /// A tree with known digests, mixed-case extensions and files to skip.
 fn iso_tree() -> TempDir {
@@ -226,7 +229,7 @@ fn iso_tree() -> TempDir {
     write("empty.iso", b"");
     write("abc.iso", b"abc");
     write("nested/deeper/million-a.ISO", &vec![b'a'; 1_000_000]);
-    // Several MiB of varied bytes, checked against coreutils below.
+    // Several MiB of varied bytes: `SHA256_BIG`.
     write(
         "nested/big.Iso",
         &(0..5 * 1024 * 1024)
@@ -270,6 +273,7 @@ fn sha256_files_known_answers_sorted_by_path() {
     assert_eq!(paths, expected_paths, "{}", run.dump());
     assert_eq!(sums[0].0, SHA256_ABC);
     assert_eq!(sums[1].0, SHA256_EMPTY);
+    assert_eq!(sums[2].0, SHA256_BIG);
     assert_eq!(sums[3].0, SHA256_MILLION_A);
     assert!(run.stderr.ends_with(&format!(
         "Hashed 4 *.iso files under {root} with 3 threads, 0 failed\n"
