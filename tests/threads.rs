@@ -7,6 +7,14 @@ use std::fs;
 
 use common::{NO_ARGS, TempDir, catalogue};
 
+/// The logical CPUs this test may use: the default size of the recipes' pools
+/// (`num_cpus::get()` honours the same affinity mask and quota).
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .expect("the OS reports the available parallelism")
+        .get()
+}
+
 #[test]
 fn every_threads_recipe_is_in_the_readme_and_tested() {
     catalogue::check(env!("CARGO_MANIFEST_DIR"), "threads.rs");
@@ -382,6 +390,13 @@ fn sha256_files_default_demo_tree_hashes_every_iso() {
         "{}",
         run.dump()
     );
+    // Without --threads the pool has one worker per logical CPU.
+    assert!(
+        run.stderr
+            .ends_with(&format!(" with {} threads, 0 failed\n", cores())),
+        "{}",
+        run.dump()
+    );
 }
 
 #[test]
@@ -475,6 +490,13 @@ fn fractal_default_output_goes_to_the_temp_directory() {
     let run = recipe!("fractal")
         .run_in(dir.path(), ["--width", "64", "--height", "36"])
         .success();
+    // One job per row, on a pool with one worker per logical CPU.
+    assert!(
+        run.value_of("Rendered 64x36 Julia set")
+            .contains(&format!(": 36 row jobs on {} threads in ", cores())),
+        "{}",
+        run.dump()
+    );
     let expected = dir.path().join("fractal.png");
     assert_eq!(
         run.last_line(),
@@ -580,6 +602,12 @@ fn dir_size_default_demo_tree_has_2000_files() {
     let run = recipe!("dir-size").run(NO_ARGS).success();
     assert_eq!(run.parsed::<u64>("Files: "), 2000, "{}", run.dump());
     assert_eq!(run.parsed::<u64>("Directories: "), 17, "{}", run.dump());
+    assert!(
+        run.last_line()
+            .ends_with(&format!("(0 failed, {} threads)", cores())),
+        "{}",
+        run.dump()
+    );
 }
 
 #[test]
