@@ -171,16 +171,6 @@ pub fn over_30_parallel(people: &[Person]) -> Over30 {
         .reduce(Over30::default, Over30::merge)
 }
 
-/// The result of `f` and the wall-clock time it took.
-fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
-    let started = Instant::now();
-    let result = f();
-    (result, started.elapsed())
-}
-
-// ---- demo inputs ----
-
-/// `len` people with random ages from 0 to 99, the same for the same seed.
 /// The cookbook's way on the large population: one parallel pass to count,
 /// another to sum, each reading every person from memory again.
 pub fn over_30_two_passes_parallel(people: &[Person]) -> Over30 {
@@ -193,6 +183,16 @@ pub fn over_30_two_passes_parallel(people: &[Person]) -> Over30 {
     Over30 { count, age_sum }
 }
 
+/// The result of `f` and the wall-clock time it took.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    let result = f();
+    (result, started.elapsed())
+}
+
+// ---- demo inputs ----
+
+/// `len` people with random ages from 0 to 99, the same for the same seed.
 pub fn population(len: usize, seed: u64) -> Vec<Person> {
     let mut rng = StdRng::seed_from_u64(seed);
     (0..len)
