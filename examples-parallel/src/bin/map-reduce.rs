@@ -3,8 +3,9 @@
 //! First the cookbook's seven people: the average age of those over 30 is
 //! 36.5, computed once with `reduce` and once with `sum`. `reduce` needs an
 //! identity (`|| 0`) because rayon may start a partial sum on every piece it
-//! splits off; the pieces' results are then combined in whatever order they
-//! finish, which is why the operation must be associative.
+//! splits off; the pieces' results are then combined, left piece with right
+//! piece, grouped however the work happened to be split, which is why the
+//! operation must be associative (it need not be commutative).
 //!
 //! Then a large generated population (`--len`, `--seed`): the cookbook walks
 //! the people twice (once to count, once to sum); `fold` does both in one
