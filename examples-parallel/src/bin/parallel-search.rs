@@ -3,8 +3,9 @@
 //! First the cookbook's searches of `[6, 2, 1, 9, 3, 8, 11]`. `find_any`
 //! returns whichever match a worker finds first, so searching for `x > 8`
 //! gives 9 in some runs and 11 in others; `find_first` always gives the
-//! leftmost match, 9, because a worker that finds a match still waits for the
-//! parts to its left. `position_any` is `find_any` for the index (3 or 6).
+//! leftmost match, 9: a match stops only the workers searching to its right,
+//! and the search returns once every part to its left has been searched.
+//! `position_any` is `find_any` for the index (3 or 6).
 //!
 //! Then a large random vector (`--len`, `--seed`) of numbers below one million
 //! with two larger "needles" planted at indices that depend on the seed:
