@@ -10,7 +10,8 @@
 //! `scope` spawns tasks that may borrow from the caller's stack (here a
 //! `Barrier` and one result slot each) and returns only when all of them have
 //! finished. Its tasks wait at a barrier for `--threads` tasks: that finishes
-//! only because the pool has exactly that many threads, all busy at once.
+//! only because the pool has that many threads, all busy at once (and the
+//! worker indices, all below `--threads`, show it has no more).
 //! (Blocking rayon workers is a mistake in real code, where more waiters than
 //! threads would deadlock; here it proves the pool's size.)
 //!
