@@ -101,6 +101,15 @@ fn par_iter_basics_many_items_on_one_thread_each_once() {
     let lines = run.lines_starting_with("Processing number: ");
     let seen: BTreeSet<&str> = lines.iter().copied().collect();
     assert_eq!((lines.len(), seen.len()), (200, 200), "{}", run.dump());
+    // The 200 distinct lines are exactly the numbers 1..=200.
+    let expected: Vec<String> = (1..=200)
+        .map(|n| format!("Processing number: {n}"))
+        .collect();
+    assert!(
+        expected.iter().all(|line| seen.contains(line.as_str())),
+        "{}",
+        run.dump()
+    );
     assert_eq!(run.value_of("rayon threads:"), "1");
     assert_eq!(
         run.last_line(),
