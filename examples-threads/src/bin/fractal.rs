@@ -5,7 +5,8 @@
 //! the pace. Here each `threadpool` job renders a whole row and sends it back
 //! as one `(y, Vec<u8>)` message; main writes each row into its place in the
 //! image by its `y`, so rows may arrive in any order and the picture is the
-//! same on every run and with any number of threads.
+//! same on every run and with any number of threads. Only the time on the
+//! `Rendered` line varies.
 //!
 //! The escape test is `norm_sqr() > 4.0`, not `norm() > 2.0`: the same
 //! comparison without a square root per iteration. Pixels are sampled at their
