@@ -3,12 +3,13 @@
 //! Every `*.jpg` and `*.jpeg` in a directory (any letter case) is decoded,
 //! shrunk to fit in `--size` x `--size` pixels keeping its aspect ratio (photos
 //! that already fit keep their size), and saved under the same name in the
-//! output directory. Each file is one rayon task; decoding and encoding are
-//! CPU-bound, so this is where rayon pays. `collect` gives the results back in
-//! the files' order however the work was split, so the report below is in
-//! name order. A file that cannot be decoded or saved is reported on stderr
-//! with its name and counted, the other files are still processed, and the
-//! exit code says that something failed.
+//! output directory. `par_iter` cuts the list of files into pieces for the
+//! workers and cuts a piece again whenever an idle worker steals from it;
+//! decoding and encoding are CPU-bound, so this is where rayon pays.
+//! `collect` gives the results back in the files' order however the work was
+//! split, so the report below is in name order. A file that cannot be decoded
+//! or saved is reported on stderr with its name and counted, the other files
+//! are still processed, and the exit code says that something failed.
 //!
 //! Without a directory it generates a dozen demo photos (about 0.3 to 12
 //! megapixels, landscape and portrait, textured so that the codec has work) in
@@ -228,8 +229,8 @@ pub fn thumbnails_sequential(
         .collect()
 }
 
-/// Makes the thumbnails in parallel, one rayon task per file; the results
-/// come back in the order of `files`.
+/// Makes the thumbnails in parallel, the files shared out among rayon's
+/// workers; the results come back in the order of `files`.
 pub fn thumbnails_parallel(
     files: &[PathBuf],
     out: &Path,
