@@ -170,12 +170,16 @@ fn write_group(
         )?;
         return write_times_only(report, sizes, &variants);
     };
-    // Sizes from smallest to largest, by the baseline's time.
+    // Sizes from smallest to largest, by the numbers in their labels.
     let mut order: Vec<(&String, f64)> = sizes
         .iter()
         .filter_map(|(s, v)| v.get(base).map(|t| (s, *t)))
         .collect();
-    order.sort_by(|a, b| a.1.total_cmp(&b.1));
+    order.sort_by(|a, b| {
+        natural_key(a.0)
+            .partial_cmp(&natural_key(b.0))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     // The baseline first, then the others by name.
     variants.retain(|v| *v != base);
     variants.insert(0, base);
@@ -253,7 +257,14 @@ fn lesson(
                     .map(|r| format!("`{v}` ({r:.2}x)"))
             })
             .collect();
-        if losers.is_empty() {
+        let others = variants.iter().filter(|v| v.as_str() != base).count();
+        if losers.len() == others && others > 2 {
+            let _ = write!(
+                text,
+                " At {smallest}, every variant is slower than the baseline: there the cost of the \
+                 extra threads or hand-offs outweighs the work they share."
+            );
+        } else if losers.is_empty() {
             let _ = write!(
                 text,
                 " At {smallest}, no variant is slower than the baseline."
@@ -269,6 +280,28 @@ fn lesson(
         }
     }
     text
+}
+
+/// The numbers in a size label, in order: "1e7" is [1e7], "1920x1080" is
+/// [1920, 1080], "4 threads" is [4], "12 photos up to 0.5 MP" is [12, 0.5].
+fn natural_key(label: &str) -> Vec<f64> {
+    let mut numbers = Vec::new();
+    let mut token = String::new();
+    let chars: Vec<char> = label.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let exponent = c == 'e'
+            && i > 0
+            && chars[i - 1].is_ascii_digit()
+            && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+        if c.is_ascii_digit() || c == '.' || exponent {
+            token.push(c);
+        } else if !token.is_empty() {
+            numbers.extend(token.parse::<f64>().ok());
+            token.clear();
+        }
+    }
+    numbers.extend(token.parse::<f64>().ok());
+    numbers
 }
 
 fn duration(ns: f64) -> String {
@@ -335,4 +368,59 @@ fn machine() -> Vec<(&'static str, String)> {
         ),
         ("date", command("date", &["-u", "+%Y-%m-%d %H:%M UTC"])),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{baseline, natural_key};
+
+    #[test]
+    fn sizes_sort_by_the_numbers_in_their_labels() {
+        let mut labels = [
+            "4 threads",
+            "1e7",
+            "1 thread",
+            "64x36",
+            "1e3",
+            "1920x1080",
+            "2 threads",
+        ];
+        labels.sort_by(|a, b| natural_key(a).partial_cmp(&natural_key(b)).unwrap());
+        assert_eq!(
+            labels,
+            [
+                "1 thread",
+                "2 threads",
+                "4 threads",
+                "64x36",
+                "1e3",
+                "1920x1080",
+                "1e7"
+            ]
+        );
+        assert_eq!(natural_key("1e5"), [1e5]);
+        assert_eq!(natural_key("12 photos up to 0.5 MP"), [12.0, 0.5]);
+        assert_eq!(natural_key("16 x 8 MiB"), [16.0, 8.0]);
+        assert_eq!(natural_key("threads"), Vec::<f64>::new());
+        assert!(natural_key("1 thread") < natural_key("4 threads"));
+        assert!(natural_key("480x270") < natural_key("1920x1080"));
+    }
+
+    #[test]
+    fn the_baseline_is_sequential_or_the_only_sequential_variant() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let exact = names(&["rayon", "sequential, 1 KiB reads", "sequential"]);
+        assert_eq!(
+            baseline(exact.iter()).map(String::as_str),
+            Some("sequential")
+        );
+        let single = names(&["sha256-files", "sequential, coreutils sha256sum"]);
+        assert_eq!(
+            baseline(single.iter()).map(String::as_str),
+            Some("sequential, coreutils sha256sum")
+        );
+        let ambiguous = names(&["sequential, a", "sequential, b"]);
+        assert_eq!(baseline(ambiguous.iter()), None);
+        assert_eq!(baseline(names(&["rayon"]).iter()), None);
+    }
 }

@@ -4,6 +4,10 @@
 //! Inputs are generated outside the timed code; sorts get a fresh unsorted
 //! copy for every iteration (`iter_batched`), also outside the timing.
 //!
+//! Variants marked `1-thread pool` run rayon's code in a pool of one thread:
+//! their ratio to `sequential` is the per-thread cost of rayon's algorithm,
+//! so a weak speedup can be told apart from weak scaling.
+//!
 //! A last group, `memory-bound sum`, is a probe of the machine rather than a
 //! recipe: summing `u32`s does almost no work per byte, so its speedup shows
 //! how far memory bandwidth alone lets two threads go.
@@ -13,6 +17,7 @@
 //! ```
 
 use std::hint::black_box;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
@@ -51,6 +56,15 @@ mod thumbnails;
 
 const SIZES: [usize; 3] = [1_000, 100_000, 10_000_000];
 
+/// A diagnostic: rayon's own code on one thread. Its ratio to `sequential`
+/// separates the per-thread speed of rayon's algorithm from how it scales.
+static ONE_THREAD: LazyLock<rayon::ThreadPool> = LazyLock::new(|| {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("building a one-thread pool")
+});
+
 fn label(len: usize) -> String {
     format!("{len:.0e}")
 }
@@ -64,16 +78,22 @@ fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
 /// Sorting `u64`s: std's sorts against rayon's, stable and unstable.
 fn sort(c: &mut Criterion) {
     type Kernel = fn(&mut [u64]);
-    let unstable: [(&str, Kernel); 2] = [
+    let unstable: [(&str, Kernel); 3] = [
         ("sequential", parallel_sort::sort_numbers_sequential),
         (
             "rayon par_sort_unstable",
             parallel_sort::sort_numbers_parallel,
         ),
+        ("rayon par_sort_unstable, 1-thread pool", |v| {
+            ONE_THREAD.install(|| parallel_sort::sort_numbers_parallel(v))
+        }),
     ];
-    let stable: [(&str, Kernel); 2] = [
+    let stable: [(&str, Kernel); 3] = [
         ("sequential", |v| v.sort()),
         ("rayon par_sort", |v| v.par_sort()),
+        ("rayon par_sort, 1-thread pool", |v| {
+            ONE_THREAD.install(|| v.par_sort())
+        }),
     ];
     for (group_name, kernels) in [
         ("sort u64, unstable", unstable),
@@ -176,9 +196,12 @@ fn thumbnails(c: &mut Criterion) {
             &std::path::Path,
             u32,
         ) -> Vec<anyhow::Result<thumbnails::Thumbnail>>;
-        let kernels: [(&str, Kernel); 2] = [
+        let kernels: [(&str, Kernel); 3] = [
             ("sequential", thumbnails::thumbnails_sequential),
             ("rayon par_iter", thumbnails::thumbnails_parallel),
+            ("rayon par_iter, 1-thread pool", |files, out, size| {
+                ONE_THREAD.install(|| thumbnails::thumbnails_parallel(files, out, size))
+            }),
         ];
         for (name, kernel) in kernels {
             group.bench_with_input(BenchmarkId::new(name, &size), &files, |b, files| {
