@@ -261,8 +261,9 @@ fn lesson(
         if losers.len() == others && others > 2 {
             let _ = write!(
                 text,
-                " At {smallest}, every variant is slower than the baseline: there the cost of the \
-                 extra threads or hand-offs outweighs the work they share."
+                " At {smallest}, every variant is slower than the baseline: there \
+                 coordination (threads, hand-offs, locks, atomic operations) costs more than the \
+                 work it shares."
             );
         } else if losers.is_empty() {
             let _ = write!(
@@ -272,8 +273,9 @@ fn lesson(
         } else {
             let _ = write!(
                 text,
-                " At {smallest}, {} lose{} to the baseline: there the cost of the extra threads, \
-                 jobs or messages outweighs the work they share.",
+                " At {smallest}, {} lose{} to the baseline: there coordination \
+                 (threads, jobs, messages, locks, atomic operations) costs more than the work it \
+                 shares.",
                 losers.join(", "),
                 if losers.len() == 1 { "s" } else { "" }
             );
