@@ -5,7 +5,9 @@
 //! that already fit keep their size), and saved under the same name in the
 //! output directory. `par_iter` cuts the list of files into pieces for the
 //! workers and cuts a piece again whenever an idle worker steals from it;
-//! decoding and encoding are CPU-bound, so this is where rayon pays.
+//! decoding and encoding are CPU-bound, so this is where rayon pays. The
+//! largest files go first, so that no big photo is left to one worker at the
+//! end while the others wait.
 //! `collect` gives the results back in the files' order however the work was
 //! split, so the report below is in name order. A file that cannot be decoded
 //! or saved is reported on stderr with its name and counted, the other files
@@ -22,6 +24,7 @@
 //! cargo run --release -p examples-parallel --bin thumbnails -- ~/Pictures --out /tmp/thumbnails
 //! ```
 
+use std::cmp::Reverse;
 use std::env;
 use std::fs::{self, File};
 use std::io::BufWriter;
@@ -230,15 +233,29 @@ pub fn thumbnails_sequential(
 }
 
 /// Makes the thumbnails in parallel, the files shared out among rayon's
-/// workers; the results come back in the order of `files`.
+/// workers, largest first; the results come back in the order of `files`.
 pub fn thumbnails_parallel(
     files: &[PathBuf],
     out: &Path,
     size: u32,
 ) -> Vec<anyhow::Result<Thumbnail>> {
-    files
-        .par_iter()
-        .map(|file| make_thumbnail(file, out, size))
+    // Largest files first. rayon hands out the list in pieces, front to
+    // back; if the biggest photo came last, one worker would still be decoding
+    // it while the others sat idle. Started first, it overlaps with the rest.
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_cached_key(|&i| Reverse(fs::metadata(&files[i]).map_or(0, |m| m.len())));
+    let done: Vec<(usize, anyhow::Result<Thumbnail>)> = order
+        .into_par_iter()
+        .map(|i| (i, make_thumbnail(&files[i], out, size)))
+        .collect();
+    // Each result back into its file's slot: the caller gets them in its order.
+    let mut results: Vec<Option<anyhow::Result<Thumbnail>>> = files.iter().map(|_| None).collect();
+    for (i, result) in done {
+        results[i] = Some(result);
+    }
+    results
+        .into_iter()
+        .map(|r| r.expect("every file is processed exactly once"))
         .collect()
 }
 
