@@ -7,6 +7,21 @@
 //! chunks in parallel and merges them in parallel too. Only the timings vary
 //! from run to run.
 //!
+//! On a machine with few cores, rayon's sorts gain little over std's: since
+//! Rust 1.81 std sorts with ipnsort and driftsort, and rayon's own sorting
+//! code, run on one thread, takes about 1.7x (unstable) and 2x (stable) as
+//! long as std's (see the `1-thread pool` rows in `BENCHMARKS.md`). So the
+//! recipe also shows the two classic ways to run std's own sort on every
+//! worker, and times them against the same baseline:
+//! - split by value: partition the numbers around pivots taken from a sample
+//!   into one piece per worker, the way a quicksort starts, then
+//!   `sort_unstable` the pieces in parallel (`partition_then_sort`). No
+//!   buffer; not stable; an input with few distinct values may split
+//!   unevenly, and is then still sorted, only less in parallel.
+//! - split by position: `sort` one piece per worker, then merge the sorted
+//!   pieces, each merge split between the workers (`sort_pieces_then_merge`).
+//!   Stable, at the price of a buffer as long as the input.
+//!
 //! The cookbook fills its strings with `rand::thread_rng()` inside
 //! `par_iter_mut`, which cannot be reproduced. Here every fixed-size chunk of
 //! the input gets its own generator, seeded from `--seed` and the chunk's
@@ -39,6 +54,12 @@ const SHOW_ALL: usize = 16;
 const STRING_LEN: usize = 5;
 /// Each chunk of this many items gets its own random generator.
 const CHUNK: usize = 64 * 1024;
+/// The sorts by pieces leave slices shorter than twice this in one piece.
+const MIN_PIECE: usize = 16 * 1024;
+/// Merges of up to this many elements run on one thread.
+const MERGE_CUTOFF: usize = 16 * 1024;
+/// How many evenly spaced elements the pivot is chosen from.
+const SAMPLE: usize = 4096;
 
 /// Sort random numbers and random strings in parallel and with std.
 #[derive(Parser)]
@@ -74,8 +95,11 @@ fn run(Args { len, seed }: Args) -> anyhow::Result<()> {
     if len <= SHOW_ALL {
         println!("random numbers: {numbers:?}");
     }
-    let (mut expected, mut sorted) = (numbers.clone(), numbers);
+
+    // Unstable sorts: std's is the baseline the others must equal.
+    let mut expected = numbers.clone();
     let sequential_time = timed(|| sort_numbers_sequential(&mut expected));
+    let mut sorted = numbers.clone();
     let parallel_time = timed(|| sort_numbers_parallel(&mut sorted));
     ensure!(
         sorted.is_sorted() && sorted == expected,
@@ -86,6 +110,17 @@ fn run(Args { len, seed }: Args) -> anyhow::Result<()> {
         sequential_time,
         parallel_time,
     );
+    let mut partitioned = numbers.clone();
+    let partitioned_time = timed(|| partition_then_sort(&mut partitioned));
+    ensure!(
+        partitioned == expected,
+        "partition + sort_unstable per worker differs from sort_unstable"
+    );
+    print_timings(
+        "numbers, sort_unstable vs partition + sort_unstable per worker",
+        sequential_time,
+        partitioned_time,
+    );
     if len <= SHOW_ALL {
         println!("par_sort_unstable: {sorted:?}");
     }
@@ -93,6 +128,28 @@ fn run(Args { len, seed }: Args) -> anyhow::Result<()> {
         "smallest and largest number: {} {}",
         sorted[0],
         sorted[len - 1]
+    );
+
+    // Stable sorts of the same numbers.
+    let mut stable_expected = numbers.clone();
+    let sequential_time = timed(|| stable_expected.sort());
+    let mut stable_sorted = numbers.clone();
+    let parallel_time = timed(|| stable_sorted.par_sort());
+    ensure!(
+        stable_sorted == stable_expected,
+        "par_sort differs from sort"
+    );
+    print_timings("numbers, sort vs par_sort", sequential_time, parallel_time);
+    let mut merged = numbers;
+    let merged_time = timed(|| sort_pieces_then_merge(&mut merged));
+    ensure!(
+        merged == stable_expected,
+        "sort per worker + parallel merge differs from sort"
+    );
+    print_timings(
+        "numbers, sort vs sort per worker + parallel merge",
+        sequential_time,
+        merged_time,
     );
 
     let strings = random_strings(len, seed);
@@ -111,9 +168,7 @@ fn run(Args { len, seed }: Args) -> anyhow::Result<()> {
         println!("par_sort: {sorted:?}");
     }
     println!("first and last string: {} {}", sorted[0], sorted[len - 1]);
-    println!(
-        "par_sort_unstable and par_sort agree with the std sorts on {len} numbers and {len} strings"
-    );
+    println!("all five parallel sorts agree with the std sorts on {len} numbers and {len} strings");
     Ok(())
 }
 
@@ -136,6 +191,149 @@ pub fn sort_numbers_parallel(v: &mut [u64]) {
     // Partitions around a pivot, then sorts both sides with `rayon::join`;
     // it returns only when every part is sorted.
     v.par_sort_unstable();
+}
+
+/// Sorts `v` unstably by splitting it by value into one piece per rayon
+/// worker, the way a quicksort starts, and sorting the pieces with std's
+/// `sort_unstable`, in parallel. Needs no buffer.
+pub fn partition_then_sort<T: Ord + Copy + Send>(v: &mut [T]) {
+    partition_into_pieces(v, rayon::current_num_threads());
+}
+
+fn partition_into_pieces<T: Ord + Copy + Send>(v: &mut [T], pieces: usize) {
+    if pieces < 2 || v.len() < 2 * MIN_PIECE {
+        v.sort_unstable();
+        return;
+    }
+    // With three workers: a third of the values on the left, two thirds on
+    // the right, to be split again.
+    let left_pieces = pieces / 2;
+    let pivot = sample_quantile(v, left_pieces, pieces);
+    let mid = partition(v, pivot);
+    let (left, right) = v.split_at_mut(mid);
+    rayon::join(
+        || partition_into_pieces(left, left_pieces),
+        || partition_into_pieces(right, pieces - left_pieces),
+    );
+}
+
+/// The value with about `numerator / denominator` of `v` below it, estimated
+/// from `SAMPLE` evenly spaced elements (`v` is longer than `SAMPLE`).
+fn sample_quantile<T: Ord + Copy>(v: &[T], numerator: usize, denominator: usize) -> T {
+    let mut sample: Vec<T> = v.iter().step_by(v.len() / SAMPLE).copied().collect();
+    sample.sort_unstable();
+    sample[sample.len() / denominator * numerator]
+}
+
+/// Moves the elements less than `pivot` to the front of `v` and returns how
+/// many there are. Each step swaps unconditionally and then advances the
+/// boundary by 0 or 1: on random data there is no branch to mispredict (a
+/// branch-free Lomuto partition).
+fn partition<T: Ord + Copy>(v: &mut [T], pivot: T) -> usize {
+    let mut less = 0;
+    for i in 0..v.len() {
+        // `v[less..i]` holds the elements not less than the pivot so far.
+        let is_less = v[i] < pivot;
+        v.swap(i, less);
+        less += usize::from(is_less);
+    }
+    less
+}
+
+/// Sorts `v` stably in one piece per rayon worker with std's `sort`, then
+/// merges the sorted pieces pairwise, each merge split between the workers
+/// too. Needs a buffer as long as `v`.
+pub fn sort_pieces_then_merge<T: Ord + Copy + Default + Send + Sync>(v: &mut [T]) {
+    let pieces = rayon::current_num_threads();
+    if pieces < 2 || v.len() < 2 * MIN_PIECE {
+        v.sort();
+        return;
+    }
+    // `vec!` of zeros asks the allocator for zeroed pages, which the kernel
+    // maps on first write: in the workers, in parallel, not here.
+    let mut buf = vec![T::default(); v.len()];
+    sort_pieces(v, &mut buf, pieces, Into::Slice);
+}
+
+/// Which of the two slices holds a sorted result.
+#[derive(Clone, Copy, PartialEq)]
+enum Into {
+    Slice,
+    Buffer,
+}
+
+/// Sorts `v` in `pieces` pieces and leaves the result in `v` or in `buf`, as
+/// `into` says. The halves leave theirs in the other slice, so each merge
+/// reads from one slice and writes into the other, with no copying back.
+fn sort_pieces<T: Ord + Copy + Send + Sync>(v: &mut [T], buf: &mut [T], pieces: usize, into: Into) {
+    if pieces < 2 || v.len() < 2 * MIN_PIECE {
+        v.sort();
+        if into == Into::Buffer {
+            buf.copy_from_slice(v);
+        }
+        return;
+    }
+    let left_pieces = pieces / 2;
+    let mid = v.len() / pieces * left_pieces;
+    let halves_into = match into {
+        Into::Slice => Into::Buffer,
+        Into::Buffer => Into::Slice,
+    };
+    {
+        let (v_left, v_right) = v.split_at_mut(mid);
+        let (buf_left, buf_right) = buf.split_at_mut(mid);
+        rayon::join(
+            || sort_pieces(v_left, buf_left, left_pieces, halves_into),
+            || sort_pieces(v_right, buf_right, pieces - left_pieces, halves_into),
+        );
+    }
+    let (from, to) = match into {
+        Into::Slice => (&*buf, v),
+        Into::Buffer => (&*v, buf),
+    };
+    let (left, right) = from.split_at(mid);
+    merge(left, right, to);
+}
+
+/// Merges the sorted `left` and `right` into `out`, splitting the work with
+/// `rayon::join`: the middle element of the longer input splits it, a binary
+/// search splits the other at the same value, and the two smaller merges run
+/// in parallel. Equal elements keep `left`'s first, so the merge is stable.
+fn merge<T: Ord + Copy + Send + Sync>(left: &[T], right: &[T], out: &mut [T]) {
+    if out.len() <= MERGE_CUTOFF {
+        merge_sequential(left, right, out);
+        return;
+    }
+    let (l, r) = if left.len() >= right.len() {
+        let l = left.len() / 2;
+        (l, right.partition_point(|x| *x < left[l]))
+    } else {
+        let r = right.len() / 2;
+        (left.partition_point(|x| *x <= right[r]), r)
+    };
+    let (out_left, out_right) = out.split_at_mut(l + r);
+    rayon::join(
+        || merge(&left[..l], &right[..r], out_left),
+        || merge(&left[l..], &right[r..], out_right),
+    );
+}
+
+/// The textbook merge, written so that choosing the next element compiles to
+/// a conditional move rather than a branch mispredicted on random data.
+fn merge_sequential<T: Ord + Copy>(left: &[T], right: &[T], out: &mut [T]) {
+    let (mut l, mut r) = (0, 0);
+    while l < left.len() && r < right.len() {
+        let take_right = right[r] < left[l];
+        out[l + r] = if take_right { right[r] } else { left[l] };
+        r += usize::from(take_right);
+        l += usize::from(!take_right);
+    }
+    let rest = if l < left.len() {
+        &left[l..]
+    } else {
+        &right[r..]
+    };
+    out[l + r..].copy_from_slice(rest);
 }
 
 pub fn sort_strings_sequential(v: &mut [String]) {
@@ -190,4 +388,102 @@ where
             chunk.iter_mut().for_each(|value| *value = make(&mut rng));
         });
     values
+}
+
+// ---- unit tests of the sorts by pieces, in pools of several sizes ----
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ordered by `key` alone, so `order` shows whether equal keys kept
+    /// their order.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    struct Keyed {
+        key: u8,
+        order: u32,
+    }
+
+    impl Ord for Keyed {
+        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+            self.key.cmp(&other.key)
+        }
+    }
+
+    impl PartialOrd for Keyed {
+        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+
+    /// Inputs long enough to be cut into pieces: random, few distinct
+    /// values, sorted, reversed, all equal.
+    fn inputs() -> Vec<Vec<u64>> {
+        let len = 150_000;
+        let random = random_numbers(len, 3);
+        let few_values = random.iter().map(|x| x % 3).collect();
+        let sorted: Vec<u64> = (0..len as u64).collect();
+        let reversed = sorted.iter().rev().copied().collect();
+        vec![random, few_values, sorted, reversed, vec![7; len]]
+    }
+
+    fn in_pool(threads: usize, f: impl FnOnce() + Send) {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("building a pool")
+            .install(f);
+    }
+
+    #[test]
+    fn both_sorts_by_pieces_equal_the_std_sort() {
+        for threads in [1, 2, 3, 4] {
+            for input in inputs() {
+                let mut expected = input.clone();
+                expected.sort_unstable();
+                let (mut partitioned, mut merged) = (input.clone(), input);
+                in_pool(threads, || {
+                    partition_then_sort(&mut partitioned);
+                    sort_pieces_then_merge(&mut merged);
+                });
+                assert!(partitioned == expected, "partition, {threads} threads");
+                assert!(merged == expected, "merge, {threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    fn sorting_pieces_and_merging_them_is_stable() {
+        let keyed: Vec<Keyed> = random_numbers(100_000, 9)
+            .into_iter()
+            .zip(0..)
+            .map(|(x, order)| Keyed {
+                key: (x % 16) as u8,
+                order,
+            })
+            .collect();
+        let mut expected = keyed.clone();
+        expected.sort();
+        for threads in [2, 3, 4] {
+            let mut merged = keyed.clone();
+            in_pool(threads, || sort_pieces_then_merge(&mut merged));
+            assert!(merged == expected, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn partition_splits_at_the_pivot() {
+        let mut v = random_numbers(10_000, 1);
+        let pivot = v[0];
+        let less = partition(&mut v, pivot);
+        assert!(v[..less].iter().all(|&x| x < pivot));
+        assert!(v[less..].iter().all(|&x| x >= pivot));
+        assert_eq!(
+            less,
+            random_numbers(10_000, 1)
+                .iter()
+                .filter(|&&x| x < pivot)
+                .count()
+        );
+    }
 }
