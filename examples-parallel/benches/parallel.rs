@@ -10,7 +10,9 @@
 //!
 //! A last group, `memory-bound sum`, is a probe of the machine rather than a
 //! recipe: summing `u32`s does almost no work per byte, so its speedup shows
-//! how far memory bandwidth alone lets two threads go.
+//! how far memory bandwidth alone lets two threads go. Another, `copy into
+//! a new buffer (page faults)`, prices the first write to fresh memory,
+//! which the sort that merges into a buffer pays.
 //!
 //! ```sh
 //! cargo bench -p examples-parallel
@@ -77,7 +79,7 @@ fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
 
 /// Sorting `u64`s: std's sorts against rayon's, stable and unstable.
 fn sort(c: &mut Criterion) {
-    let unstable: [(&str, InPlace); 3] = [
+    let unstable: [(&str, InPlace); 4] = [
         ("sequential", parallel_sort::sort_numbers_sequential),
         (
             "rayon par_sort_unstable",
@@ -86,13 +88,21 @@ fn sort(c: &mut Criterion) {
         ("rayon par_sort_unstable, 1-thread pool", |v| {
             ONE_THREAD.install(|| parallel_sort::sort_numbers_parallel(v))
         }),
+        (
+            "partition + std sort_unstable per worker",
+            parallel_sort::partition_then_sort,
+        ),
     ];
-    let stable: [(&str, InPlace); 3] = [
+    let stable: [(&str, InPlace); 4] = [
         ("sequential", |v| v.sort()),
         ("rayon par_sort", |v| v.par_sort()),
         ("rayon par_sort, 1-thread pool", |v| {
             ONE_THREAD.install(|| v.par_sort())
         }),
+        (
+            "std sort per worker + parallel merge",
+            parallel_sort::sort_pieces_then_merge,
+        ),
     ];
     in_place_group(
         c,
@@ -245,12 +255,54 @@ fn memory_bound_sum(c: &mut Criterion) {
     group.finish();
 }
 
+/// Machine probe: copying into a buffer written before against copying into
+/// a new one. The first write to each page of a new buffer is a page fault,
+/// which the kernel answers by mapping a zeroed page, and freeing a large
+/// buffer unmaps it again: costs that the merge buffer of `std sort per
+/// worker + parallel merge` pays and the in-place sorts do not.
+fn first_touch(c: &mut Criterion) {
+    let mut group = c.benchmark_group("copy into a new buffer (page faults)");
+    configure(&mut group);
+    for len in [100_000, 10_000_000] {
+        let numbers: Vec<u64> = (0..len as u64).collect();
+        let mut reused = vec![0; len];
+        group.bench_function(BenchmarkId::new("sequential", label(len)), |b| {
+            b.iter(|| {
+                reused.copy_from_slice(&numbers);
+                black_box(&reused);
+            })
+        });
+        group.bench_function(BenchmarkId::new("into a new buffer", label(len)), |b| {
+            b.iter(|| {
+                let mut fresh = vec![0; len];
+                fresh.copy_from_slice(&numbers);
+                black_box(fresh)
+            })
+        });
+        group.bench_function(
+            BenchmarkId::new("into a new buffer, rayon par_chunks_mut", label(len)),
+            |b| {
+                b.iter(|| {
+                    let mut fresh = vec![0; len];
+                    fresh
+                        .par_chunks_mut(64 * 1024)
+                        .zip(numbers.par_chunks(64 * 1024))
+                        .for_each(|(to, from)| to.copy_from_slice(from));
+                    black_box(fresh)
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     sort,
     map_reduce,
     iter_mut,
     thumbnails,
-    memory_bound_sum
+    memory_bound_sum,
+    first_touch
 );
 criterion_main!(benches);
