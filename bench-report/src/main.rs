@@ -247,6 +247,30 @@ fn lesson(
             "At {largest}, the fastest variant is `{best}`, at {r:.2}x the `{base}` baseline."
         );
     }
+    // A variant measured again in a one-thread pool: is it held back by its
+    // speed on one thread or by how it scales?
+    for variant in variants {
+        let one_thread = format!("{variant}, 1-thread pool");
+        let (Some(all), Some(one)) = (
+            sizes[*largest].get(*variant),
+            sizes[*largest].get(&one_thread),
+        ) else {
+            continue;
+        };
+        let _ = write!(
+            text,
+            " On one thread, `{variant}` runs at {:.2}x the baseline; with every worker it \
+             is {:.2}x as fast as on one.",
+            large_base / one,
+            one / all
+        );
+        if large_base / one < 0.8 {
+            let _ = write!(
+                text,
+                " Its speed on one thread, not its scaling, is what keeps it slow."
+            );
+        }
+    }
     if order.len() > 1 {
         let losers: Vec<String> = variants
             .iter()
@@ -374,7 +398,34 @@ fn machine() -> Vec<(&'static str, String)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{baseline, natural_key};
+    use std::collections::BTreeMap;
+
+    use super::{baseline, lesson, natural_key};
+
+    #[test]
+    fn a_one_thread_pool_variant_tells_per_thread_speed_from_scaling() {
+        let size = "1e7".to_owned();
+        let times = [
+            ("sequential", 100.0),
+            ("rayon sort", 80.0),
+            ("rayon sort, 1-thread pool", 160.0),
+            ("split by hand", 55.0),
+        ];
+        let names: Vec<String> = times.iter().map(|(v, _)| v.to_string()).collect();
+        let sizes = BTreeMap::from([(
+            size.clone(),
+            times.iter().map(|(v, t)| (v.to_string(), *t)).collect(),
+        )]);
+        let variants: Vec<&String> = names.iter().collect();
+        let text = lesson(&sizes, "sequential", &variants, &[(&size, 100.0)]);
+        assert_eq!(
+            text,
+            "At 1e7, the fastest variant is `split by hand`, at 1.82x the `sequential` baseline. \
+             On one thread, `rayon sort` runs at 0.62x the baseline; with every worker it is \
+             2.00x as fast as on one. Its speed on one thread, not its scaling, is what keeps \
+             it slow."
+        );
+    }
 
     #[test]
     fn sizes_sort_by_the_numbers_in_their_labels() {
