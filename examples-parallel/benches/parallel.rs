@@ -12,14 +12,15 @@
 //! recipe: summing `u32`s does almost no work per byte, so its speedup shows
 //! how far memory bandwidth alone lets two threads go. Another, `copy into
 //! a new buffer (page faults)`, prices the first write to fresh memory,
-//! which the sort that merges into a buffer pays.
+//! which the sort that merges into a buffer pays; its `buffer reused`
+//! variant shows what that sort costs without them.
 //!
 //! ```sh
 //! cargo bench -p examples-parallel
 //! ```
 
 use std::hint::black_box;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
@@ -67,6 +68,10 @@ static ONE_THREAD: LazyLock<rayon::ThreadPool> = LazyLock::new(|| {
         .expect("building a one-thread pool")
 });
 
+/// The merge buffer kept from one sort to the next by the `buffer reused`
+/// variant; a `Mutex` only because a `static` must be `Sync`.
+static REUSED_BUFFER: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+
 fn label(len: usize) -> String {
     format!("{len:.0e}")
 }
@@ -93,7 +98,7 @@ fn sort(c: &mut Criterion) {
             parallel_sort::partition_then_sort,
         ),
     ];
-    let stable: [(&str, InPlace); 4] = [
+    let stable: [(&str, InPlace); 5] = [
         ("sequential", |v| v.sort()),
         ("rayon par_sort", |v| v.par_sort()),
         ("rayon par_sort, 1-thread pool", |v| {
@@ -103,6 +108,13 @@ fn sort(c: &mut Criterion) {
             "std sort per worker + parallel merge",
             parallel_sort::sort_pieces_then_merge,
         ),
+        ("std sort per worker + parallel merge, buffer reused", |v| {
+            // One buffer for every iteration: its pages were written before,
+            // so the sort pays no page faults for them.
+            let mut buf = REUSED_BUFFER.lock().expect("no benchmark panicked");
+            buf.resize(v.len(), 0);
+            parallel_sort::sort_pieces_then_merge_with_buffer(v, &mut buf)
+        }),
     ];
     in_place_group(
         c,

@@ -20,7 +20,9 @@
 //!   unevenly, and is then still sorted, only less in parallel.
 //! - split by position: `sort` one piece per worker, then merge the sorted
 //!   pieces, each merge split between the workers (`sort_pieces_then_merge`).
-//!   Stable, at the price of a buffer as long as the input.
+//!   Stable, at the price of a buffer as long as the input (a program that
+//!   sorts again and again can pass in one it keeps:
+//!   `sort_pieces_then_merge_with_buffer`).
 //!
 //! The cookbook fills its strings with `rand::thread_rng()` inside
 //! `par_iter_mut`, which cannot be reproduced. Here every fixed-size chunk of
@@ -244,15 +246,34 @@ fn partition<T: Ord + Copy>(v: &mut [T], pivot: T) -> usize {
 /// merges the sorted pieces pairwise, each merge split between the workers
 /// too. Needs a buffer as long as `v`.
 pub fn sort_pieces_then_merge<T: Ord + Copy + Default + Send + Sync>(v: &mut [T]) {
+    if rayon::current_num_threads() < 2 || v.len() < 2 * MIN_PIECE {
+        v.sort();
+        return;
+    }
+    // `vec!` of zeros asks the allocator for zeroed pages, which the kernel
+    // maps on first write: in the workers, in parallel, not here. That first
+    // write is a page fault per 4 KiB, and on a small machine it costs a
+    // good part of the sort (see the page-fault probe in BENCHMARKS.md).
+    let mut buf = vec![T::default(); v.len()];
+    sort_pieces_then_merge_with_buffer(v, &mut buf);
+}
+
+/// [`sort_pieces_then_merge`] with the caller's buffer, which must be at
+/// least as long as `v`: a program that sorts again and again can keep one
+/// and skip the page faults of a new buffer on every sort.
+pub fn sort_pieces_then_merge_with_buffer<T: Ord + Copy + Send + Sync>(v: &mut [T], buf: &mut [T]) {
+    assert!(
+        buf.len() >= v.len(),
+        "the buffer ({}) is shorter than the slice ({})",
+        buf.len(),
+        v.len()
+    );
     let pieces = rayon::current_num_threads();
     if pieces < 2 || v.len() < 2 * MIN_PIECE {
         v.sort();
         return;
     }
-    // `vec!` of zeros asks the allocator for zeroed pages, which the kernel
-    // maps on first write: in the workers, in parallel, not here.
-    let mut buf = vec![T::default(); v.len()];
-    sort_pieces(v, &mut buf, pieces, Into::Slice);
+    sort_pieces(v, &mut buf[..v.len()], pieces, Into::Slice);
 }
 
 /// Which of the two slices holds a sorted result.
@@ -448,6 +469,22 @@ mod tests {
                 });
                 assert!(partitioned == expected, "partition, {threads} threads");
                 assert!(merged == expected, "merge, {threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    fn a_reused_buffer_with_old_contents_gives_the_same_sort() {
+        let mut buf = vec![u64::MAX; 200_000];
+        for threads in [1, 2, 3] {
+            for input in inputs() {
+                let mut expected = input.clone();
+                expected.sort();
+                let mut merged = input;
+                in_pool(threads, || {
+                    sort_pieces_then_merge_with_buffer(&mut merged, &mut buf)
+                });
+                assert!(merged == expected, "{threads} threads");
             }
         }
     }
