@@ -134,7 +134,10 @@ fn sha256(c: &mut Criterion) {
     for (count, mib) in [(16, 0), (16, 1), (16, 8)] {
         // (16, 0) is sixteen empty files: pure per-job overhead.
         let files = sha_inputs(&dir, count, mib);
-        let size = format!("{count} x {mib} MiB");
+        let size = match mib {
+            0 => format!("{count} empty files"),
+            _ => format!("{count} x {mib} MiB"),
+        };
         group.throughput(Throughput::Bytes((count * (mib << 20)) as u64));
         // The recipe reads 64 KiB at a time; the cookbook read 1 KiB.
         for (suffix, buffer) in [("", 64 << 10), (", 1 KiB reads", 1 << 10)] {
