@@ -356,7 +356,7 @@ fn parallel_sort_small_inputs_are_sorted_like_std() {
     );
     assert_eq!(
         run.last_line(),
-        "all five parallel sorts agree with the std sorts on 12 numbers and 12 strings"
+        "all six parallel sorts agree with the std sorts on 12 numbers and 12 strings"
     );
 }
 
@@ -372,6 +372,7 @@ fn sort_extremes(threads: &str, len: &str, seed: &str) -> (String, String) {
         "numbers, sort vs par_sort: sequential ",
         "numbers, sort vs sort per worker + parallel merge: sequential ",
         "strings, sort vs par_sort: sequential ",
+        "strings, sort_unstable vs partition + sort_unstable per worker: sequential ",
     ] {
         assert_eq!(run.lines_starting_with(timing).len(), 1, "{}", run.dump());
     }

@@ -9,15 +9,17 @@
 //!
 //! On a machine with few cores, rayon's sorts gain little over std's: since
 //! Rust 1.81 std sorts with ipnsort and driftsort, and rayon's own sorting
-//! code, run on one thread, takes about 1.7x (unstable) and 2x (stable) as
-//! long as std's (see the `1-thread pool` rows in `BENCHMARKS.md`). So the
-//! recipe also shows the two classic ways to run std's own sort on every
-//! worker, and times them against the same baseline:
-//! - split by value: partition the numbers around pivots taken from a sample
-//!   into one piece per worker, the way a quicksort starts, then
-//!   `sort_unstable` the pieces in parallel (`partition_then_sort`). No
-//!   buffer; not stable; an input with few distinct values may split
-//!   unevenly, and is then still sorted, only less in parallel.
+//! code, run on one thread, takes much longer than std's (the `1-thread
+//! pool` rows of `BENCHMARKS.md` say how much on the machine measured), so
+//! two workers only win that back. The recipe therefore also shows the two
+//! classic ways to run std's own sort on every worker, and times them
+//! against the same baseline:
+//! - split by value: partition the numbers (and the strings) around pivots
+//!   taken from a sample into one piece per worker, the way a quicksort
+//!   starts, then `sort_unstable` the pieces in parallel
+//!   (`partition_then_sort`). No buffer; not stable; an input with few
+//!   distinct values may split unevenly, and is then still sorted, only
+//!   less in parallel.
 //! - split by position: `sort` one piece per worker, then merge the sorted
 //!   pieces, each merge split between the workers (`sort_pieces_then_merge`).
 //!   Stable, at the price of a buffer as long as the input (a program that
@@ -158,7 +160,7 @@ fn run(Args { len, seed }: Args) -> anyhow::Result<()> {
     if len <= SHOW_ALL {
         println!("random strings: {strings:?}");
     }
-    let (mut expected, mut sorted) = (strings.clone(), strings);
+    let (mut expected, mut sorted) = (strings.clone(), strings.clone());
     let sequential_time = timed(|| sort_strings_sequential(&mut expected));
     let parallel_time = timed(|| sort_strings_parallel(&mut sorted));
     ensure!(
@@ -166,11 +168,25 @@ fn run(Args { len, seed }: Args) -> anyhow::Result<()> {
         "par_sort differs from sort"
     );
     print_timings("strings, sort vs par_sort", sequential_time, parallel_time);
+    // Equal strings cannot be told apart, so an unstable sort of them must
+    // give the stable sort's result too.
+    let (mut unstable_expected, mut partitioned) = (strings.clone(), strings);
+    let sequential_time = timed(|| unstable_expected.sort_unstable());
+    let partitioned_time = timed(|| partition_then_sort(&mut partitioned));
+    ensure!(
+        unstable_expected == expected && partitioned == expected,
+        "partition + sort_unstable per worker differs from sort"
+    );
+    print_timings(
+        "strings, sort_unstable vs partition + sort_unstable per worker",
+        sequential_time,
+        partitioned_time,
+    );
     if len <= SHOW_ALL {
         println!("par_sort: {sorted:?}");
     }
     println!("first and last string: {} {}", sorted[0], sorted[len - 1]);
-    println!("all five parallel sorts agree with the std sorts on {len} numbers and {len} strings");
+    println!("all six parallel sorts agree with the std sorts on {len} numbers and {len} strings");
     Ok(())
 }
 
@@ -198,11 +214,11 @@ pub fn sort_numbers_parallel(v: &mut [u64]) {
 /// Sorts `v` unstably by splitting it by value into one piece per rayon
 /// worker, the way a quicksort starts, and sorting the pieces with std's
 /// `sort_unstable`, in parallel. Needs no buffer.
-pub fn partition_then_sort<T: Ord + Copy + Send>(v: &mut [T]) {
+pub fn partition_then_sort<T: Ord + Clone + Send>(v: &mut [T]) {
     partition_into_pieces(v, rayon::current_num_threads());
 }
 
-fn partition_into_pieces<T: Ord + Copy + Send>(v: &mut [T], pieces: usize) {
+fn partition_into_pieces<T: Ord + Clone + Send>(v: &mut [T], pieces: usize) {
     if pieces < 2 || v.len() < 2 * MIN_PIECE {
         v.sort_unstable();
         return;
@@ -211,7 +227,7 @@ fn partition_into_pieces<T: Ord + Copy + Send>(v: &mut [T], pieces: usize) {
     // the right, to be split again.
     let left_pieces = pieces / 2;
     let pivot = sample_quantile(v, left_pieces, pieces);
-    let mid = partition(v, pivot);
+    let mid = partition(v, &pivot);
     let (left, right) = v.split_at_mut(mid);
     rayon::join(
         || partition_into_pieces(left, left_pieces),
@@ -220,22 +236,23 @@ fn partition_into_pieces<T: Ord + Copy + Send>(v: &mut [T], pieces: usize) {
 }
 
 /// The value with about `numerator / denominator` of `v` below it, estimated
-/// from `SAMPLE` evenly spaced elements (`v` is longer than `SAMPLE`).
-fn sample_quantile<T: Ord + Copy>(v: &[T], numerator: usize, denominator: usize) -> T {
-    let mut sample: Vec<T> = v.iter().step_by(v.len() / SAMPLE).copied().collect();
+/// from `SAMPLE` evenly spaced elements (`v` is longer than `SAMPLE`). Only
+/// the chosen one is cloned.
+fn sample_quantile<T: Ord + Clone>(v: &[T], numerator: usize, denominator: usize) -> T {
+    let mut sample: Vec<&T> = v.iter().step_by(v.len() / SAMPLE).collect();
     sample.sort_unstable();
-    sample[sample.len() / denominator * numerator]
+    sample[sample.len() / denominator * numerator].clone()
 }
 
 /// Moves the elements less than `pivot` to the front of `v` and returns how
 /// many there are. Each step swaps unconditionally and then advances the
 /// boundary by 0 or 1: on random data there is no branch to mispredict (a
 /// branch-free Lomuto partition).
-fn partition<T: Ord + Copy>(v: &mut [T], pivot: T) -> usize {
+fn partition<T: Ord>(v: &mut [T], pivot: &T) -> usize {
     let mut less = 0;
     for i in 0..v.len() {
         // `v[less..i]` holds the elements not less than the pivot so far.
-        let is_less = v[i] < pivot;
+        let is_less = v[i] < *pivot;
         v.swap(i, less);
         less += usize::from(is_less);
     }
@@ -509,10 +526,26 @@ mod tests {
     }
 
     #[test]
+    fn partitioning_strings_sorts_them_like_std() {
+        let random = random_strings(100_000, 4);
+        // Two letters only: many equal strings, uneven pieces.
+        let few_values: Vec<String> = random.iter().map(|s| s[..1].repeat(2)).collect();
+        for input in [random, few_values] {
+            let mut expected = input.clone();
+            expected.sort();
+            for threads in [1, 2, 3] {
+                let mut partitioned = input.clone();
+                in_pool(threads, || partition_then_sort(&mut partitioned));
+                assert!(partitioned == expected, "{threads} threads");
+            }
+        }
+    }
+
+    #[test]
     fn partition_splits_at_the_pivot() {
         let mut v = random_numbers(10_000, 1);
         let pivot = v[0];
-        let less = partition(&mut v, pivot);
+        let less = partition(&mut v, &pivot);
         assert!(v[..less].iter().all(|&x| x < pivot));
         assert!(v[less..].iter().all(|&x| x >= pivot));
         assert_eq!(
