@@ -586,6 +586,12 @@ fn arc_swap_readers_see_whole_configs_and_versions_never_go_back() {
         ])
         .success();
 
+    // Each reader checks every config it loads, printed or not.
+    assert!(
+        run.lines().iter().all(|l| !l.contains("torn or backward")),
+        "{}",
+        run.dump()
+    );
     let published: Vec<&str> = run.lines_starting_with("writer: ");
     let expected: Vec<String> = (1..=versions)
         .map(|v| format!("writer: published version {v}"))

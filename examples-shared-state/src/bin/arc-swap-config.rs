@@ -111,14 +111,17 @@ fn run(Args { readers, versions }: Args) -> anyhow::Result<()> {
                         // Lock-free: a few atomic operations, never a wait.
                         let config = current.load();
                         loads += 1;
+                        // Every load is checked, not only those printed below:
+                        // a mix of two versions could carry the old number.
+                        if !config.is_whole() || last.is_some_and(|l| l > config.version) {
+                            problems += 1;
+                            println!("reader {r}: torn or backward config {config:?}");
+                        }
                         if last != Some(config.version) {
                             println!(
                                 "reader {r}: sees version {} name {} limits {:?}",
                                 config.version, config.name, config.limits
                             );
-                            if !config.is_whole() || last.is_some_and(|l| l > config.version) {
-                                problems += 1;
-                            }
                             last = Some(config.version);
                         }
                         if config.version == versions {
