@@ -54,7 +54,8 @@ fn run(Args { meals }: Args) -> anyhow::Result<()> {
         "--meals must be between 1 and 100000, got {meals}"
     );
 
-    // Each fork counts how often it was used.
+    // Each fork counts how often it was used: the proof, checked below, that
+    // every meal was eaten with both forks in hand.
     let forks: Vec<Mutex<u64>> = PHILOSOPHERS.iter().map(|_| Mutex::new(0)).collect();
 
     let joined = thread::scope(|s| {
@@ -81,16 +82,15 @@ fn run(Args { meals }: Args) -> anyhow::Result<()> {
                         // Think a moment: let a hungry neighbour take the forks.
                         thread::yield_now();
                     }
-                    meals
                 })
             })
             .collect();
         // Join every thread, even after one failed, before looking at results.
         handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
     });
-    let eaten = joined
+    joined
         .into_iter()
-        .collect::<std::thread::Result<Vec<_>>>()
+        .collect::<std::thread::Result<Vec<()>>>()
         .map_err(|_| anyhow!("a philosopher panicked"))?;
 
     for (fork, uses) in forks.into_iter().enumerate() {
@@ -101,10 +101,10 @@ fn run(Args { meals }: Args) -> anyhow::Result<()> {
             2 * meals
         );
     }
-    ensure!(eaten.iter().all(|&m| m == meals), "someone did not finish");
     println!(
-        "All {} philosophers ate {meals} meals each; every fork was used {} times; no deadlock",
+        "All {} philosophers ate {meals} meal{} each; every fork was used {} times; no deadlock",
         PHILOSOPHERS.len(),
+        if meals == 1 { "" } else { "s" },
         2 * meals
     );
     Ok(())
