@@ -9,7 +9,8 @@
 //!
 //! What varies from run to run: which versions each reader happens to see, in
 //! what order the lines come out, and how many readers were inside at once
-//! (one on a single core). What never varies: every snapshot is a whole
+//! (several even on one core, since a reader sleeps while it holds its
+//! guard). What never varies: every snapshot is a whole
 //! version (all values equal to it), each reader's versions never go down,
 //! and the final record is the last version.
 //!
@@ -104,6 +105,9 @@ fn run(args: Args) -> anyhow::Result<()> {
                 record.version = version;
                 for value in record.values.iter_mut() {
                     *value = version;
+                    // Let other threads run while the record is half-written:
+                    // they still cannot see it, they wait for the lock.
+                    thread::yield_now();
                 }
                 drop(record);
                 println!("writer: wrote version {version}");
