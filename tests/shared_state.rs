@@ -96,14 +96,15 @@ fn mutex_counter_is_the_seed_program_ten_threads_result_10() {
 
 #[test]
 fn mutex_counter_loses_no_increment_under_contention() {
-    // Enough increments that each thread needs several time slices, so the
-    // threads interleave even on one core: an increment split into a locked
-    // read and a locked write loses many of them (tried: about half).
+    // A million increments keep each thread busy for milliseconds, longer
+    // than a scheduler time slice, so even on one core threads are switched
+    // mid-count; on several cores they contend all along. An increment split
+    // into a locked read and a locked write loses many (tried: about half).
     let run = recipe!("mutex-counter")
-        .run(["--threads", "8", "--increments", "250000"])
+        .run(["--threads", "8", "--increments", "1000000"])
         .success();
     assert_each_thread_done_once(&run, 8);
-    assert_eq!(run.last_line(), "Result: 2000000");
+    assert_eq!(run.last_line(), "Result: 8000000");
 }
 
 #[test]
@@ -131,13 +132,14 @@ fn atomic_counter_does_the_seed_work_result_10() {
 
 #[test]
 fn atomic_counter_relaxed_fetch_add_loses_no_increment() {
-    // As for mutex-counter: long enough for the threads to interleave on one
-    // core, so a load-then-store instead of `fetch_add` would lose increments.
+    // As for mutex-counter: threads contend on several cores and are switched
+    // mid-count on one, so a load-then-store instead of `fetch_add` would
+    // lose increments.
     let run = recipe!("atomic-counter")
-        .run(["--threads", "8", "--increments", "250000"])
+        .run(["--threads", "8", "--increments", "1000000"])
         .success();
     assert_each_thread_done_once(&run, 8);
-    assert_eq!(run.last_line(), "Result: 2000000");
+    assert_eq!(run.last_line(), "Result: 8000000");
 }
 
 #[test]
@@ -161,13 +163,14 @@ fn spinlock_counter_is_exact_by_default() {
 
 #[test]
 fn spinlock_counter_loses_no_increment_under_contention() {
-    // As for mutex-counter: long enough for the threads to interleave on one
-    // core, so a lock that let two threads in would lose increments.
+    // As for mutex-counter: threads contend on several cores and are switched
+    // mid-count on one, so a lock that let two threads in would lose
+    // increments.
     let run = recipe!("spinlock")
-        .run(["--threads", "8", "--increments", "250000"])
+        .run(["--threads", "8", "--increments", "1000000"])
         .success();
     assert_each_thread_done_once(&run, 8);
-    assert_eq!(run.last_line(), "Result: 2000000");
+    assert_eq!(run.last_line(), "Result: 8000000");
 }
 
 #[test]
@@ -512,10 +515,13 @@ fn barrier_default_run_adds_up() {
 }
 
 #[test]
-fn barrier_refuses_zero_threads() {
+fn barrier_refuses_zero_threads_and_zero_n() {
     recipe!("barrier")
         .run(["--threads", "0"])
         .fails_with_one_line_naming("--threads");
+    recipe!("barrier")
+        .run(["--n", "0"])
+        .fails_with_one_line_naming("--n");
 }
 
 // ------------------------------------------------------------ poisoned-mutex
@@ -849,10 +855,13 @@ fn concurrent_map_missing_input_is_a_one_line_error_naming_it() {
 }
 
 #[test]
-fn concurrent_map_refuses_zero_threads() {
+fn concurrent_map_refuses_zero_threads_and_zero_words() {
     recipe!("concurrent-map")
         .run(["--threads", "0"])
         .fails_with_one_line_naming("--threads");
+    recipe!("concurrent-map")
+        .run(["--words", "0"])
+        .fails_with_one_line_naming("--words");
 }
 
 // ------------------------------------------------------- dining-philosophers

@@ -50,8 +50,8 @@ fn run(Args { threads, n }: Args) -> anyhow::Result<()> {
         "--threads must be between 1 and 64, got {threads}"
     );
     ensure!(
-        n <= 1 << 31,
-        "--n must be at most 2^31 so the sum fits in u64, got {n}"
+        (1..=1 << 31).contains(&n),
+        "--n must be between 1 and 2^31 (so the sum fits in u64), got {n}"
     );
 
     let barrier = Barrier::new(threads as usize);

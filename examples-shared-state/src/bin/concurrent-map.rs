@@ -70,8 +70,8 @@ fn run(
         "--threads must be between 1 and 64, got {threads}"
     );
     ensure!(
-        words <= 10_000_000,
-        "--words must be at most 10000000, got {words}"
+        (1..=10_000_000).contains(&words),
+        "--words must be between 1 and 10000000, got {words}"
     );
     let text = match &input {
         Some(path) => {
@@ -88,16 +88,17 @@ fn run(
     let sequential = count_sequential(&text);
     let total: usize = sequential.values().sum();
 
-    let mut ranked: Vec<(&String, &usize)> = sequential.iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    for (word, count) in ranked.iter().take(top) {
-        println!("{word}: {count}");
-    }
-
     ensure!(
         parallel == sequential,
         "the DashMap count differs from the sequential count"
     );
+
+    // The concurrent counts, most frequent first.
+    let mut ranked: Vec<(&String, &usize)> = parallel.iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (word, count) in ranked.iter().take(top) {
+        println!("{word}: {count}");
+    }
     println!(
         "DashMap count over {spawned} threads equals the sequential count: {total} words, {} distinct",
         sequential.len()
