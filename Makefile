@@ -44,7 +44,9 @@ lint: ## rustfmt check and clippy with warnings as errors, on every target.
 
 # `--cfg loom` swaps the spin lock's atomics and cell for loom's; every crate is
 # rebuilt with it, so it gets its own target dir and leaves target/ untouched.
+# The clippy step lints the `cfg(loom)` code, which `make lint` never compiles.
 loom: ## Model-check the spin lock of examples-shared-state with loom (release, target/loom; ~20 s after the build).
+	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom $(CARGO) clippy --locked -p examples-shared-state --lib --tests -- -D warnings
 	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom $(CARGO) test --locked --release -p examples-shared-state --lib
 
 bench: ## Run every criterion benchmark (takes minutes; run it on a quiet machine).
