@@ -516,22 +516,27 @@ mod tests {
 
     use super::{Groups, baseline, lesson, natural_key, write_targets};
 
-    #[test]
-    fn a_one_thread_pool_variant_tells_per_thread_speed_from_scaling() {
+    /// The lesson of a group measured at the one size "1e7", whose first
+    /// variant is the `sequential` baseline.
+    fn lesson_at_one_size(times: &[(&str, f64)]) -> String {
         let size = "1e7".to_owned();
-        let times = [
-            ("sequential", 100.0),
-            ("rayon sort", 80.0),
-            ("rayon sort, 1-thread pool", 160.0),
-            ("split by hand", 55.0),
-        ];
         let names: Vec<String> = times.iter().map(|(v, _)| v.to_string()).collect();
         let sizes = BTreeMap::from([(
             size.clone(),
             times.iter().map(|(v, t)| (v.to_string(), *t)).collect(),
         )]);
         let variants: Vec<&String> = names.iter().collect();
-        let text = lesson(&sizes, "sequential", &variants, &[(&size, 100.0)]);
+        lesson(&sizes, "sequential", &variants, &[(&size, times[0].1)])
+    }
+
+    #[test]
+    fn a_one_thread_pool_variant_tells_per_thread_speed_from_scaling() {
+        let text = lesson_at_one_size(&[
+            ("sequential", 100.0),
+            ("rayon sort", 80.0),
+            ("rayon sort, 1-thread pool", 160.0),
+            ("split by hand", 55.0),
+        ]);
         assert_eq!(
             text,
             "At 1e7, the fastest variant is `split by hand`, at 1.82x the `sequential` baseline. \
@@ -543,19 +548,11 @@ mod tests {
 
     #[test]
     fn a_buffer_reused_variant_prices_the_page_faults() {
-        let size = "1e7".to_owned();
-        let times = [
+        let text = lesson_at_one_size(&[
             ("sequential", 300.0e6),
             ("merge", 220.0e6),
             ("merge, buffer reused", 180.0e6),
-        ];
-        let names: Vec<String> = times.iter().map(|(v, _)| v.to_string()).collect();
-        let sizes = BTreeMap::from([(
-            size.clone(),
-            times.iter().map(|(v, t)| (v.to_string(), *t)).collect(),
-        )]);
-        let variants: Vec<&String> = names.iter().collect();
-        let text = lesson(&sizes, "sequential", &variants, &[(&size, 300.0e6)]);
+        ]);
         assert!(
             text.ends_with(
                 "With a buffer kept from the sort before, `merge` runs at 1.67x instead of \
