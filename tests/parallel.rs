@@ -591,7 +591,7 @@ fn custom_thread_pool_of_one_runs_everything_on_worker_zero() {
 #[test]
 fn custom_thread_pool_has_its_threads_even_on_one_cpu() {
     let run = recipe!("custom-thread-pool")
-        .under(["taskset", "-c", "0"])
+        .on_one_cpu()
         .env("RAYON_NUM_THREADS", "0") // 0: the global pool sizes itself
         .run(["--threads", "5", "--tasks", "8"])
         .success();

@@ -942,7 +942,7 @@ fn dining_philosophers_dinner_ends_on_one_core() {
     // point while the others run: the lock order must still let all finish.
     // (The harness's deadline turns a deadlock into a failure.)
     let run = recipe!("dining-philosophers")
-        .under(["taskset", "-c", "0"])
+        .on_one_cpu()
         .run(["--meals", "500"])
         .success();
     for name in PHILOSOPHERS {

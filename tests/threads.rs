@@ -208,7 +208,7 @@ fn available_parallelism_reports_three_positive_counts() {
 #[test]
 fn available_parallelism_logical_counts_follow_taskset() {
     let run = recipe!("available-parallelism")
-        .under(["taskset", "-c", "0"])
+        .on_one_cpu()
         .run(NO_ARGS)
         .success();
     let (logical, physical, available) = cpu_counts(&run);

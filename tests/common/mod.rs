@@ -68,6 +68,13 @@ impl Recipe {
         self
     }
 
+    /// Runs the binary pinned to one CPU with `taskset`: the first CPU this
+    /// process may run on (CPU 0 is not always among them, in a container).
+    pub fn on_one_cpu(self) -> Self {
+        let cpu = first_allowed_cpu();
+        self.under(["taskset", "-c", &cpu])
+    }
+
     /// Sets an environment variable for the child (e.g. `TMPDIR`).
     pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
         let value = value.as_ref().to_string_lossy().into_owned();
@@ -134,6 +141,22 @@ impl Recipe {
         }
         run
     }
+}
+
+/// The first CPU in this process's `Cpus_allowed_list` (`/proc/self/status`,
+/// e.g. `0-1` or `2,5-7`), or `0` where there is no such list.
+fn first_allowed_cpu() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let list = status
+                .lines()
+                .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))?;
+            let first = list.trim().split([',', '-']).next()?;
+            Some(first.to_owned())
+        })
+        .filter(|cpu| !cpu.is_empty() && cpu.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or_else(|| "0".to_owned())
 }
 
 /// The outcome of one run of a recipe.
