@@ -287,6 +287,37 @@ fn check_sync_channel(run: &Run, capacity: u64, items: u64) {
             "in flight above {bound}: {in_flight:?}\n{}",
             run.dump()
         );
+        // Back-pressure seen in the order of the lines, whatever the
+        // interleaving: sending i+k+1 needs the slot freed when the consumer
+        // took item i+1, which it does only after printing `received i`.
+        // (With k = 0: `sent i+1` only once i+1 was taken.) An unbounded
+        // channel would let the producer run ahead of a slow consumer.
+        // The index in this phase of the one line equal to `line`, or of the
+        // one starting with it when it ends in ", ".
+        let at = |line: String| {
+            let found: Vec<usize> = (0..phase.len())
+                .filter(|&i| {
+                    phase[i] == line || (line.ends_with(", ") && phase[i].starts_with(&line))
+                })
+                .collect();
+            assert_eq!(found.len(), 1, "line {line:?}\n{}", run.dump());
+            found[0]
+        };
+        for i in 0..items.saturating_sub(bound + 1) {
+            assert!(
+                at(format!("consumer: received {i}"))
+                    < at(format!("producer: sent {}, ", i + bound + 1)),
+                "bound {bound}: sent {} before item {i} was received\n{}",
+                i + bound + 1,
+                run.dump()
+            );
+        }
+        // The consumer's loop ended because the producer dropped its Sender.
+        let (dropped, closed) = (
+            at("producer: dropping tx".to_owned()),
+            at(format!("consumer: channel closed after {items} items")),
+        );
+        assert!(dropped < closed, "bound {bound}\n{}", run.dump());
         // The phase's own summary: its printed maximum is the maximum of the
         // per-send counts, and within the bound.
         let summary = phase.last().expect("a phase ends with its summary");
@@ -299,7 +330,7 @@ fn check_sync_channel(run: &Run, capacity: u64, items: u64) {
             "{}",
             run.dump()
         );
-        assert_eq!(phase.len() as u64, 2 * items + 1, "{}", run.dump());
+        assert_eq!(phase.len() as u64, 2 * items + 3, "{}", run.dump());
     }
     assert_eq!(
         run.last_line(),
@@ -378,7 +409,18 @@ fn check_spsc(run: &Run, n: u64) {
             run.dump()
         );
     }
-    assert_eq!(run.lines().len() as u64, 2 * n + 1, "{}", run.dump());
+    // The consumer's loop ended because the producer dropped its Sender: the
+    // channel closed after the drop and after the last message, not after a
+    // count of receives.
+    let dropped = position(run, &format!("Producer: sent {n}, dropping its Sender"));
+    let closed = position(run, &format!("Consumer: channel closed after {n} messages"));
+    assert!(dropped < closed, "{}", run.dump());
+    assert!(
+        position(run, &format!("Received {}", n - 1)) < closed,
+        "{}",
+        run.dump()
+    );
+    assert_eq!(run.lines().len() as u64, 2 * n + 3, "{}", run.dump());
     assert_eq!(
         run.last_line(),
         format!("Consumer received {n} of {n} messages; the producer dropped its Sender")
@@ -427,7 +469,12 @@ fn check_pipeline(run: &Run, n: u64, w: u64) {
     assert_eq!(sent, upto(n), "{}", run.dump());
 
     // Each number is taken by exactly one worker, named by its index.
-    let taken = numbers_of(run, "Worker ");
+    let taken: Vec<Vec<u64>> = run
+        .lines_starting_with("Worker ")
+        .into_iter()
+        .filter(|l| l.contains(" received "))
+        .map(numbers)
+        .collect();
     assert_eq!(taken.len() as u64, n, "{}", run.dump());
     let mut taken_by = vec![None; n as usize];
     for nums in &taken {
@@ -461,7 +508,48 @@ fn check_pipeline(run: &Run, n: u64, w: u64) {
             run.dump()
         );
     }
-    assert_eq!(run.lines().len() as u64, 3 * n + 1, "{}", run.dump());
+    // Shutdown by a chain of drops: the source's drop closes the workers'
+    // input, and the last worker's drop closes the sink's. Each worker is
+    // done once, after the source, having taken as many numbers as it said.
+    let source_done = position(run, "Source done: dropping its Sender");
+    let sink_closed = position(run, "Sink: every worker's Sender is gone");
+    let mut done_count = vec![0; w as usize];
+    for (i, line) in run.lines().iter().enumerate() {
+        if line.starts_with("Worker ") && line.contains(" done after ") {
+            let nums = numbers(line);
+            let (worker, count) = (nums[0], nums[1]);
+            assert!(
+                worker < w,
+                "{line}
+{}",
+                run.dump()
+            );
+            done_count[worker as usize] += 1;
+            assert!(
+                source_done < i && i < sink_closed,
+                "{line}
+{}",
+                run.dump()
+            );
+            let took = taken_by.iter().filter(|t| **t == Some(worker)).count() as u64;
+            assert_eq!(
+                count,
+                took,
+                "{line}
+{}",
+                run.dump()
+            );
+        } else if line.starts_with("Sink received ") {
+            assert!(
+                i < sink_closed,
+                "{line}
+{}",
+                run.dump()
+            );
+        }
+    }
+    assert!(done_count.iter().all(|&c| c == 1), "{}", run.dump());
+    assert_eq!(run.lines().len() as u64, 3 * n + w + 3, "{}", run.dump());
     assert_eq!(
         run.last_line(),
         format!(
@@ -610,6 +698,13 @@ fn check_select(run: &Run, m: u64, timeout_ms: u64) {
     }
     assert!(ticks.windows(2).all(|w| w[0] <= w[1]), "{}", run.dump());
     assert!(ticks.iter().all(|&t| t <= 2 * m), "{}", run.dump());
+    // The loop, and with it the heartbeat, stops when the second channel
+    // closes: that line comes just before the summary.
+    assert!(
+        lines[lines.len() - 2].ends_with(" done: its channel is closed"),
+        "{}",
+        run.dump()
+    );
     let timeouts = lines.iter().filter(|l| **l == timeout).count();
     assert_eq!(
         lines.len() as u64,
@@ -738,7 +833,7 @@ fn worker_pool_on_one_core_processes_every_job_exactly_once() {
     // is done twice, and the pool still shuts down (issue 4).
     for workers in ["1", "4"] {
         let run = recipe!("worker-pool")
-            .under(["taskset", "-c", "0"])
+            .on_one_cpu()
             .run(["--workers", workers, "--jobs", "50", "--job-ms", "0"])
             .success();
         let ids = check_worker_pool(&run, workers.parse().unwrap(), 50);

@@ -14,6 +14,8 @@
 //! Shutdown is a chain of drops: the source drops its Sender, so each worker's
 //! `for` loop ends once the channel is empty; each worker drops its clone of
 //! the sink's Sender, and main drops the original, so the sink's loop ends.
+//! The output shows the chain: `Source done` comes before every `Worker w
+//! done`, and those before `Sink: every worker's Sender is gone`.
 //!
 //! ```sh
 //! cargo run -p examples-message-passing --bin crossbeam-pipeline -- --messages 10 --workers 3
@@ -81,6 +83,8 @@ fn run(args: Args) -> anyhow::Result<()> {
                     .expect("the workers receive until the source is done");
                 println!("Source sent {i}");
             }
+            println!("Source done: dropping its Sender");
+            drop(snd1);
         });
 
         for w in 0..workers {
@@ -88,13 +92,19 @@ fn run(args: Args) -> anyhow::Result<()> {
             let (sendr, recvr) = (snd2.clone(), rcv1.clone());
             s.spawn(move |_| {
                 // Receive until the source has dropped snd1 and the channel is empty.
+                let mut taken = 0;
                 for msg in recvr.iter() {
                     println!("Worker {w} received {msg}");
                     thread::sleep(work); // the "work" on this number
                     sendr
                         .send((w, msg * 2))
                         .expect("the sink receives until every worker is done");
+                    taken += 1;
                 }
+                println!(
+                    "Worker {w} done after {taken} numbers: input closed, dropping its Sender"
+                );
+                drop(sendr);
             });
         }
         // Main's snd2 would keep the sink's loop alive forever: drop it.
@@ -107,6 +117,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             count += 1;
             sum += doubled;
         }
+        println!("Sink: every worker's Sender is gone");
         (count, sum)
     })
     .map_err(|_| anyhow!("a pipeline thread panicked"))?;

@@ -17,7 +17,9 @@
 //! machine the timeout may also fire at other moments.
 //!
 //! A closed channel is replaced by `never()`, which `select!` waits on
-//! forever; when both are closed the loop ends and the `tick` receiver with it.
+//! forever; when both are closed the loop ends and the heartbeat stops: no
+//! `tick` line after the second `producer ... done` (the `tick` receiver
+//! itself is dropped when `run` returns).
 //!
 //! ```sh
 //! cargo run -p examples-message-passing --bin crossbeam-select -- --messages 10 --tick-ms 5

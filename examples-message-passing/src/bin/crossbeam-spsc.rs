@@ -12,7 +12,9 @@
 //! scope would wait for a producer that waits for a consumer that has not
 //! started.)
 //!
-//! The consumer's `for` loop ends when the producer drops its `Sender`.
+//! The consumer's `for` loop ends when the producer drops its `Sender`: the
+//! `Consumer: channel closed` line always comes after `Producer: ... dropping
+//! its Sender`.
 //! Since Rust 1.63 `std::thread::scope` does what `crossbeam::scope` does, and
 //! since 1.67 `std::sync::mpsc` is built on crossbeam-channel's algorithms.
 //!
@@ -70,6 +72,8 @@ fn run(Args { messages, pause_ms }: Args) -> anyhow::Result<()> {
                 println!("Sent {i}");
                 thread::sleep(pause);
             }
+            println!("Producer: sent {messages}, dropping its Sender");
+            drop(snd); // closes the channel (returning would drop it too)
         });
         // The consumer runs while the producer is still sending.
         let consumer = s.spawn(move |_| {
@@ -79,6 +83,7 @@ fn run(Args { messages, pause_ms }: Args) -> anyhow::Result<()> {
                 println!("Received {msg}");
                 received += 1;
             }
+            println!("Consumer: channel closed after {received} messages");
             received
         });
         consumer.join()

@@ -11,8 +11,9 @@
 //! Part two is the Rust book's stream (ch. 16.2): the thread sends four words
 //! with a pause between them and main prints `Got: ...` for each, as it
 //! arrives. The `Got:` lines are always in the order sent (a channel is FIFO).
-//! The sender's `dropping tx` line may land before or after the last `Got:`
-//! line, but always before `Channel closed`: the `for` loop over `rx` ends only
+//! The sender's `dropping tx` line may land anywhere among the `Got:` lines
+//! (with the default pause, usually after the last), but always before
+//! `Channel closed`: the `for` loop over `rx` ends only
 //! once every `Sender` is gone, and the thread drops its one `Sender` right
 //! after printing that line. No sleep decides when the program ends.
 //!

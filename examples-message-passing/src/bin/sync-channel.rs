@@ -8,8 +8,10 @@
 //! never exceeds the capacity k: send number s can return only once the buffer
 //! had room for it, that is once the consumer had taken item s - k (with k = 0,
 //! item s itself); the consumer counted that receive before making it, and the
-//! channel's hand-off makes the count visible to the producer whose send it
-//! unblocked. The more obvious counts overshoot: bumping after `recv` returns
+//! hand-off makes the count visible to the producer whose send it unblocked.
+//! (That last step is std's implementation rather than a documented promise:
+//! a `recv` frees its slot with a Release store that the next `send` of that
+//! slot reads with Acquire.) The more obvious counts overshoot: bumping after `recv` returns
 //! can read k + 1 (the consumer has taken an item but not counted it yet, and
 //! the freed slot already let the next send through), and bumping before
 //! `send` adds one more (a producer blocked in `send` counts its item too).
@@ -18,6 +20,8 @@
 //! and so does the printed maximum (it usually reaches k, because the consumer
 //! pauses after each item); the values are always received 0, 1, 2, ... in
 //! order. With `sync_channel(0)` the producer is never ahead: in flight is 0.
+//! Each phase ends with the producer dropping its Sender, which the consumer's
+//! `recv` sees as `Err` once the buffer is empty.
 //!
 //! ```sh
 //! cargo run -p examples-message-passing --bin sync-channel -- --capacity 2 --items 10
@@ -101,7 +105,10 @@ fn demo(capacity: usize, items: usize, pause: Duration) -> anyhow::Result<()> {
                 // `send` it unblocks, so the producer's later load sees it.
                 begun.fetch_add(1, Ordering::Relaxed);
                 // Err: the producer dropped its Sender and the buffer is empty.
-                let Ok(value) = rx.recv() else { break };
+                let Ok(value) = rx.recv() else {
+                    println!("consumer: channel closed after {} items", received.len());
+                    break;
+                };
                 println!("consumer: received {value}");
                 received.push(value);
                 thread::sleep(pause); // slow work: the buffer fills meanwhile
@@ -120,6 +127,7 @@ fn demo(capacity: usize, items: usize, pause: Duration) -> anyhow::Result<()> {
             println!("producer: sent {value}, in flight {in_flight}");
             max_in_flight = max_in_flight.max(in_flight);
         }
+        println!("producer: dropping tx");
         drop(tx); // closes the channel: the consumer's `recv` returns Err
         let received = consumer
             .join()

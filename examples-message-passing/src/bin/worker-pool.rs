@@ -12,7 +12,9 @@
 //! With std's channel the same design needs `Arc<Mutex<Receiver<Job>>>`, as in
 //! the Rust book's thread pool (ch. 21; ch. 20 in older editions): `std::sync::mpsc::Receiver` is single
 //! consumer, neither `Clone` nor `Sync`, so the workers share one behind a
-//! lock. Each worker must lock, `recv` and unlock *before* running the job:
+//! lock; and `Arc` because a `thread::spawn`ed worker must own what it uses
+//! (`'static`), so each holds a counted handle to that one `Mutex` (with
+//! `thread::scope`, a plain `&Mutex<Receiver<Job>>` would do). Each worker must lock, `recv` and unlock *before* running the job:
 //! `let job = rx.lock().unwrap().recv();` drops the guard at the `;`, while in
 //! `while let Ok(job) = rx.lock().unwrap().recv() { .. }` the guard lives to
 //! the end of the body and the pool runs one job at a time. crossbeam's
