@@ -19,7 +19,7 @@ fn every_async_recipe_runs_with_no_arguments_and_ends_with_its_summary() {
     let expected = [
         (
             recipe!("async-basics").run(NO_ARGS),
-            "Futures ran only when awaited; join! and join_all overlapped their waits",
+            "Futures ran only when awaited; join! and join_all waited for all of theirs",
         ),
         (
             recipe!("tokio-tasks").run(NO_ARGS),
@@ -31,7 +31,7 @@ fn every_async_recipe_runs_with_no_arguments_and_ends_with_its_summary() {
         ),
         (
             recipe!("streams").run(NO_ARGS),
-            "Fetched 12 items twice, 4 at a time",
+            "Fetched 12 items twice, at most 4 at a time (limit 4)",
         ),
         (
             recipe!("select-timeout").run(NO_ARGS),
@@ -43,7 +43,7 @@ fn every_async_recipe_runs_with_no_arguments_and_ends_with_its_summary() {
         ),
         (
             recipe!("spawn-blocking").run(NO_ARGS),
-            "Primes below 1000000: 78498; spawn_blocking and rayon agree with the sequential loop",
+            "Primes below 1000000: 78498; inline, spawn_blocking and rayon agree with the sequential loop",
         ),
         (
             recipe!("semaphore").run(NO_ARGS),
@@ -108,6 +108,12 @@ fn every_async_recipe_explains_its_options() {
 fn with_sorted_runs(lines: &[&str], unordered: &[(usize, usize)]) -> Vec<String> {
     let mut lines: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
     for &(first, len) in unordered {
+        assert!(
+            first + len <= lines.len(),
+            "expected at least {} lines:\n{}",
+            first + len,
+            lines.join("\n")
+        );
         lines[first..first + len].sort();
     }
     lines
@@ -165,7 +171,7 @@ fn async_basics_futures_run_only_when_awaited_and_join_overlaps_them() {
         "fetch item3: finished after 5 ms",
         "4. join_all, in order: reply from item1, reply from item2, reply from item3",
         "4. took ",
-        "Futures ran only when awaited; join! and join_all overlapped their waits",
+        "Futures ran only when awaited; join! and join_all waited for all of theirs",
     ];
     // Only the `finished` lines of the concurrent sections may come in any order.
     let unordered = [(12, 2), (19, 3)];
@@ -285,9 +291,11 @@ fn sequences(run: &Run, prefix: &str, infix: &str) -> BTreeMap<u64, Vec<u64>> {
     let mut seen: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
     let lines = run.lines_starting_with(prefix);
     for line in lines.into_iter().filter(|l| l.contains(infix)) {
-        let parsed = line[prefix.len()..]
-            .split_once(infix)
-            .and_then(|(k, v)| Some((k.parse().ok()?, v.parse().ok()?)));
+        let parsed = line[prefix.len()..].split_once(infix).and_then(|(k, v)| {
+            // The value: the digits right after the infix ("3, 1 queued": 3).
+            let v = v.split(|c: char| !c.is_ascii_digit()).next()?;
+            Some((k.parse().ok()?, v.parse().ok()?))
+        });
         let (key, value) = parsed.unwrap_or_else(|| panic!("bad line {line:?}\n{}", run.dump()));
         seen.entry(key).or_default().push(value);
     }
@@ -321,6 +329,25 @@ fn async_channels_every_receiver_sees_what_it_should() {
     for (p, messages) in &mpsc {
         assert_eq!(messages, &all, "producer {p}\n{}", run.dump());
     }
+    // Back-pressure: however fast the producers, the slow consumer never
+    // finds more than the capacity (1) queued; unbounded, it would find up to
+    // all the messages not yet received.
+    let queued: Vec<u64> = run
+        .lines_starting_with("mpsc: producer ")
+        .into_iter()
+        .map(|l| {
+            let (_, rest) = l.split_once(", ").expect(l);
+            rest.strip_suffix(" queued")
+                .and_then(|q| q.parse().ok())
+                .unwrap_or_else(|| panic!("bad line {l:?}"))
+        })
+        .collect();
+    assert!(queued.iter().all(|&q| q <= 1), "{}", run.dump());
+    let most = queued.iter().max().expect("mpsc lines");
+    assert_eq!(
+        run.value_of("mpsc: at most "),
+        format!("{most} queued (capacity 1)")
+    );
 
     // oneshot: each request got its own reply, in request order.
     let replies: Vec<String> = (1..=6u64)
@@ -396,6 +423,7 @@ fn streams_yield_every_item_with_at_most_the_limit_in_flight() {
         .collect();
     assert_eq!(run.lines_starting_with("ordered: item "), ordered);
 
+    let mut most = 0;
     for mode in ["unordered", "ordered"] {
         let max = number_after(&run, &format!("{mode}: 30 items, at most "));
         assert!(
@@ -403,8 +431,12 @@ fn streams_yield_every_item_with_at_most_the_limit_in_flight() {
             "{mode}: {max} in flight\n{}",
             run.dump()
         );
+        most = most.max(max);
     }
-    assert_eq!(run.last_line(), "Fetched 30 items twice, 4 at a time");
+    assert_eq!(
+        run.last_line(),
+        format!("Fetched 30 items twice, at most {most} at a time (limit 4)")
+    );
 }
 
 #[test]
@@ -573,11 +605,24 @@ fn spawn_blocking_and_rayon_equal_the_sequential_counts() {
         .success();
     let expected = primes_per_job(100_000, 7);
     assert_eq!(list_after(&run, "sequential:"), expected);
+    assert_eq!(list_after(&run, "inline:"), expected);
     assert_eq!(list_after(&run, "spawn_blocking:"), expected);
     assert_eq!(list_after(&run, "rayon:"), expected);
+    // Computing on the runtime's one thread starves its other tasks: the
+    // heartbeat cannot tick until the counting is done, in every run.
+    assert_eq!(
+        run.value_of("heartbeat while counting inline: "),
+        "0 ticks",
+        "{}",
+        run.dump()
+    );
+    for phase in ["spawn_blocking", "rayon"] {
+        let ticks = run.value_of(&format!("heartbeat during {phase}: "));
+        assert!(ticks.ends_with(" ticks"), "{}", run.dump());
+    }
     assert_eq!(
         run.last_line(),
-        "Primes below 100000: 9592; spawn_blocking and rayon agree with the sequential loop"
+        "Primes below 100000: 9592; inline, spawn_blocking and rayon agree with the sequential loop"
     );
 }
 

@@ -43,8 +43,7 @@ async fn buffer_unordered_fills_every_free_slot_at_once() {
     // moment a fetch finishes: 0+1 at 0 ms, 2 at 10, 3 at 20, 4 at 30 (when
     // item 3 ends); item 4 ends at 50 ms.
     let start = Instant::now();
-    let max = streams::fetch_unordered(5, 2, 10 * MS).await;
-    assert_eq!(max, 2);
+    assert_eq!(streams::fetch_unordered(5, 2, 10 * MS).await, (5, 2));
     assert_eq!(start.elapsed(), 50 * MS);
 }
 
@@ -53,19 +52,18 @@ async fn buffered_holds_back_results_that_finish_out_of_order() {
     // Same items, in order: item 3 ends at 30 ms but waits behind item 2
     // (ends at 40) and keeps its slot, so item 4 starts at 40 and ends at 60.
     let start = Instant::now();
-    let max = streams::fetch_ordered(5, 2, 10 * MS).await;
-    assert_eq!(max, 2);
+    assert_eq!(streams::fetch_ordered(5, 2, 10 * MS).await, (5, 2));
     assert_eq!(start.elapsed(), 60 * MS);
 }
 
 #[tokio::test(start_paused = true)]
 async fn streams_reach_their_limit_and_never_pass_it() {
     for limit in [1, 3, 7, 50] {
-        assert_eq!(streams::fetch_unordered(50, limit, MS).await, limit);
-        assert_eq!(streams::fetch_ordered(50, limit, MS).await, limit);
+        assert_eq!(streams::fetch_unordered(50, limit, MS).await, (50, limit));
+        assert_eq!(streams::fetch_ordered(50, limit, MS).await, (50, limit));
     }
     // Fewer items than slots: all of them at once, no more.
-    assert_eq!(streams::fetch_unordered(3, 10, MS).await, 3);
+    assert_eq!(streams::fetch_unordered(3, 10, MS).await, (3, 3));
 }
 
 // ---------------------------------------------------------------- select-timeout

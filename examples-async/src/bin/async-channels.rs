@@ -1,8 +1,9 @@
 //! tokio's four async channels: `mpsc`, `oneshot`, `broadcast` and `watch`.
 //!
-//! - `mpsc`: many producer tasks, one consumer. Bounded: `send().await` waits
-//!   while `--capacity` messages are queued (back-pressure). The consumer's loop
-//!   ends when the last sender is dropped.
+//! - `mpsc`: many producer tasks, one slow consumer. Bounded: `send().await`
+//!   waits while `--capacity` messages are queued (back-pressure), so the
+//!   consumer never finds more than that many waiting (`rx.len()`). The
+//!   consumer's loop ends when the last sender is dropped.
 //! - `oneshot`: exactly one value, once. Here each request to a server task
 //!   carries a `oneshot::Sender` for its reply, the usual async request/response.
 //! - `broadcast`: every subscriber receives a clone of every message sent after it
@@ -85,7 +86,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         "--capacity must be between 1 and 1024, got {capacity}"
     );
 
-    let delivered = mpsc_fan_in(producers, messages, capacity).await;
+    let delivered = mpsc_fan_in(producers, messages, capacity).await?;
     let answered = oneshot_replies(messages).await?;
     let broadcast = broadcast_to_all(subscribers, messages).await?;
     let final_value = watch_latest(subscribers, messages).await?;
@@ -96,12 +97,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `producers` tasks send `messages` each; one consumer receives until all are done.
-async fn mpsc_fan_in(producers: u64, messages: u64, capacity: usize) -> u64 {
+/// `producers` tasks send `messages` each; one slow consumer receives until
+/// all are done. Returns how many it received.
+async fn mpsc_fan_in(producers: u64, messages: u64, capacity: usize) -> anyhow::Result<u64> {
     let (tx, mut rx) = mpsc::channel(capacity);
+    let mut senders = JoinSet::new();
     for p in 0..producers {
         let tx = tx.clone();
-        tokio::spawn(async move {
+        senders.spawn(async move {
             for m in 0..messages {
                 // Waits while the channel is full. Err means the receiver is
                 // gone, and then there is nobody left to send to.
@@ -113,13 +116,25 @@ async fn mpsc_fan_in(producers: u64, messages: u64, capacity: usize) -> u64 {
     }
     // Drop our own sender, or `recv` would wait for it forever.
     drop(tx);
-    let mut received = 0;
+    let (mut received, mut most_queued) = (0, 0);
     // `None` once every sender is dropped and the queue is empty.
     while let Some((p, m)) = rx.recv().await {
-        println!("mpsc: producer {p} message {m}");
+        // What the producers managed to queue while we were busy.
+        let queued = rx.len();
+        most_queued = most_queued.max(queued);
+        println!("mpsc: producer {p} message {m}, {queued} queued");
         received += 1;
+        sleep(Duration::from_millis(1)).await; // a slow consumer
     }
-    received
+    while let Some(sender) = senders.join_next().await {
+        sender.context("an mpsc producer panicked")?;
+    }
+    ensure!(
+        most_queued <= capacity,
+        "{most_queued} messages queued, above the capacity of {capacity}"
+    );
+    println!("mpsc: at most {most_queued} queued (capacity {capacity})");
+    Ok(received)
 }
 
 /// A request to the squaring server, with the channel its reply goes back on.

@@ -14,8 +14,8 @@
 //!   compile). To choose a backend at run time, box the future yourself, as
 //!   `DynStorage` below does: the `async-trait` approach, where you need it.
 //!
-//! Everything runs on one task and the calls are awaited one by one, so the
-//! output is the same on every run.
+//! The calls are awaited one at a time (the one spawned task is awaited at
+//! once), so the output is the same on every run.
 //!
 //! Make a trait async when its implementations wait (a disk, a database, the
 //! network). If they compute, keep plain `fn`s and call them from threads or

@@ -131,6 +131,8 @@ pub async fn race<'a>(a: (&'a str, Duration), b: (&'a str, Duration)) -> (&'a st
 
 /// A simulated remote call that answers after `latency`.
 pub async fn call(name: &str, latency: Duration) -> String {
+    // The reply's timer starts now, before the (possibly slow) print.
+    let reply = sleep(latency);
     println!("{name}: request sent");
     // Lives across the `.await`: if this future is dropped there, so is the
     // guard, which then reports the cancellation.
@@ -138,7 +140,7 @@ pub async fn call(name: &str, latency: Duration) -> String {
         name,
         replied: false,
     };
-    sleep(latency).await;
+    reply.await;
     guard.replied = true;
     println!("{name}: reply received");
     format!("reply from {name}")

@@ -103,12 +103,12 @@ pub async fn run_limited(
         let gauge = Arc::clone(&gauge);
         set.spawn(async move {
             let _permit = permit; // returned to the semaphore when the task ends
-            let now = gauge.enter();
+            // Declared after the permit, so dropped before it (locals drop in
+            // reverse order), even if the task panics or is aborted: this task
+            // leaves the count before its permit lets the next one in.
+            let (now, _in_flight) = gauge.enter();
             println!("task {id}: started, {now} in flight");
             sleep(latency).await; // holding the limited resource
-            // Leave before the permit goes back, or the next task could count
-            // itself in while this one is still counted.
-            gauge.leave();
             id
         });
     }
@@ -128,18 +128,24 @@ struct InFlight {
 }
 
 impl InFlight {
-    /// Returns how many are in flight, this one included.
-    fn enter(&self) -> usize {
+    /// Returns how many are in flight, this one included, and a guard that
+    /// leaves the count when dropped.
+    fn enter(&self) -> (usize, Leave<'_>) {
         // Relaxed is enough: a read-modify-write never loses an update, and
         // the permit hand-off (release, then acquire and spawn) orders one
         // task's `leave` before the `enter` of the task that gets its permit,
         // so the count can never go above the permits.
         let now = self.now.fetch_add(1, Ordering::Relaxed) + 1;
         self.max.fetch_max(now, Ordering::Relaxed);
-        now
+        (now, Leave(self))
     }
+}
 
-    fn leave(&self) {
-        self.now.fetch_sub(1, Ordering::Relaxed);
+/// Leaves the count when dropped, however the task ends.
+struct Leave<'a>(&'a InFlight);
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::Relaxed);
     }
 }

@@ -13,8 +13,12 @@
 //!   and `.await` the receiver: no thread waits for it.
 //!
 //! Here each job counts the primes in one slice of `0..N` by trial division; the
-//! three ways must agree job for job. The `heartbeat` count varies: it shows the
-//! runtime stayed free to run its own tasks while the counting ran elsewhere.
+//! ways must agree job for job. A `heartbeat` task ticks every 10 ms on the
+//! same single-threaded runtime as the code that awaits the results, so it
+//! ticks only while that code is suspended in an `.await`. Counting inline,
+//! on the runtime's thread, it gets exactly 0 ticks however long the count
+//! takes: every task on that thread waits. Offloaded, it keeps ticking (how
+//! many times varies with the machine).
 //! If a program is all computation and no waiting, skip the runtime and use
 //! rayon or threads directly.
 //!
@@ -33,7 +37,7 @@ use clap::Parser;
 use rayon::prelude::*;
 use tokio::sync::oneshot;
 use tokio::task;
-use tokio::time::interval;
+use tokio::time::{MissedTickBehavior, interval};
 
 /// Count the primes below N three ways: sequentially, with spawn_blocking, with rayon.
 #[derive(Parser)]
@@ -70,10 +74,23 @@ fn run(Args { n, jobs }: Args) -> anyhow::Result<()> {
     let sequential: Vec<u64> = chunks.iter().cloned().map(count_primes).collect();
     println!("sequential:     {sequential:?}");
 
-    let (blocking, parallel, ticks) = offload(chunks)?;
+    let Offloaded {
+        inline,
+        blocking,
+        parallel,
+        ticks,
+    } = offload(chunks)?;
+    println!("inline:         {inline:?}");
     println!("spawn_blocking: {blocking:?}");
     println!("rayon:          {parallel:?}");
-    println!("heartbeat: the runtime ticked {ticks} times meanwhile");
+    let [inline_ticks, blocking_ticks, rayon_ticks] = ticks;
+    println!("heartbeat while counting inline: {inline_ticks} ticks");
+    println!("heartbeat during spawn_blocking: {blocking_ticks} ticks");
+    println!("heartbeat during rayon: {rayon_ticks} ticks");
+    ensure!(
+        inline == sequential,
+        "the inline count disagrees with the sequential counts"
+    );
     ensure!(
         blocking == sequential,
         "spawn_blocking disagrees with the sequential counts"
@@ -83,21 +100,34 @@ fn run(Args { n, jobs }: Args) -> anyhow::Result<()> {
         "rayon disagrees with the sequential counts"
     );
     let total: u64 = sequential.iter().sum();
-    println!("Primes below {n}: {total}; spawn_blocking and rayon agree with the sequential loop");
+    println!(
+        "Primes below {n}: {total}; inline, spawn_blocking and rayon agree with the sequential loop"
+    );
     Ok(())
 }
 
-/// Counts the primes of every chunk twice, off the runtime's worker threads:
-/// once with `spawn_blocking`, once on rayon's pool. Also returns how often a
-/// heartbeat task ticked on the runtime meanwhile.
-#[tokio::main]
-async fn offload(chunks: Vec<Range<u64>>) -> anyhow::Result<(Vec<u64>, Vec<u64>, u64)> {
-    // A task that only gets to tick while the runtime's workers are free.
+/// The counts per chunk done on the runtime's thread, with `spawn_blocking`
+/// and on rayon, and how often the heartbeat ticked during each.
+struct Offloaded {
+    inline: Vec<u64>,
+    blocking: Vec<u64>,
+    parallel: Vec<u64>,
+    ticks: [u64; 3],
+}
+
+/// Counts the primes of every chunk three times: inline on the runtime's one
+/// thread (the mistake), with `spawn_blocking`, and on rayon's pool.
+// One thread: the heartbeat runs only while the code below awaits.
+#[tokio::main(flavor = "current_thread")]
+async fn offload(chunks: Vec<Range<u64>>) -> anyhow::Result<Offloaded> {
+    // A task that only gets to tick while the runtime's thread is free.
     let ticks = Arc::new(AtomicU64::new(0));
     let heartbeat = tokio::spawn({
         let ticks = Arc::clone(&ticks);
         async move {
             let mut every = interval(Duration::from_millis(10));
+            // After a stall, tick once, not once for every tick missed.
+            every.set_missed_tick_behavior(MissedTickBehavior::Skip);
             loop {
                 every.tick().await;
                 ticks.fetch_add(1, Ordering::Relaxed);
@@ -105,7 +135,17 @@ async fn offload(chunks: Vec<Range<u64>>) -> anyhow::Result<(Vec<u64>, Vec<u64>,
         }
     });
 
+    let ticked = || ticks.load(Ordering::Relaxed);
+    // Let the heartbeat start (its first tick is immediate).
+    task::yield_now().await;
+
+    // Inline: no `.await` until the counting is done, so nothing else runs.
+    let before = ticked();
+    let inline: Vec<u64> = chunks.iter().cloned().map(count_primes).collect();
+    let inline_ticks = ticked() - before;
+
     // One blocking job per chunk; the handles are awaited like tasks', in order.
+    let before = ticked();
     let handles: Vec<_> = chunks
         .iter()
         .cloned()
@@ -115,8 +155,10 @@ async fn offload(chunks: Vec<Range<u64>>) -> anyhow::Result<(Vec<u64>, Vec<u64>,
     for handle in handles {
         blocking.push(handle.await.context("a spawn_blocking job panicked")?);
     }
+    let blocking_ticks = ticked() - before;
 
     // The whole batch on rayon's pool; the result comes back on a oneshot.
+    let before = ticked();
     let (tx, rx) = oneshot::channel();
     rayon::spawn(move || {
         let counts: Vec<u64> = chunks.into_par_iter().map(count_primes).collect();
@@ -127,9 +169,15 @@ async fn offload(chunks: Vec<Range<u64>>) -> anyhow::Result<(Vec<u64>, Vec<u64>,
     // mean `tx` was dropped unsent. (A panic inside `rayon::spawn` aborts the
     // process, unless the pool was built with a `panic_handler`.)
     let parallel = rx.await.context("the rayon job ended without an answer")?;
+    let rayon_ticks = ticked() - before;
 
     heartbeat.abort();
-    Ok((blocking, parallel, ticks.load(Ordering::Relaxed)))
+    Ok(Offloaded {
+        inline,
+        blocking,
+        parallel,
+        ticks: [inline_ticks, blocking_ticks, rayon_ticks],
+    })
 }
 
 /// How many primes lie in `range`: trial division, deliberately CPU-bound.

@@ -24,8 +24,8 @@ use std::time::Duration;
 
 use anyhow::ensure;
 use clap::Parser;
-use futures::future::ready;
 use futures::stream::{self, StreamExt};
+use std::future::ready;
 use tokio::time::sleep;
 
 /// Fetch a stream of items with at most `--concurrency` fetches at a time.
@@ -82,37 +82,53 @@ async fn run(
     println!("even items x 10, first three: {firsts:?}");
 
     let latency = Duration::from_millis(latency_ms);
-    let max = fetch_unordered(items, concurrency, latency).await;
-    println!("unordered: {items} items, at most {max} in flight (limit {concurrency})");
-    let max = fetch_ordered(items, concurrency, latency).await;
-    println!("ordered: {items} items, at most {max} in flight (limit {concurrency})");
-    println!("Fetched {items} items twice, {concurrency} at a time");
+    let (unordered, max_unordered) = fetch_unordered(items, concurrency, latency).await;
+    println!(
+        "unordered: {unordered} items, at most {max_unordered} in flight (limit {concurrency})"
+    );
+    let (ordered, max_ordered) = fetch_ordered(items, concurrency, latency).await;
+    println!("ordered: {ordered} items, at most {max_ordered} in flight (limit {concurrency})");
+    ensure!(
+        unordered == items && ordered == items,
+        "fetched {unordered} and {ordered} items, not {items}"
+    );
+    let max = max_unordered.max(max_ordered);
+    ensure!(
+        max <= concurrency,
+        "{max} fetches in flight, above the limit of {concurrency}"
+    );
+    println!("Fetched {items} items twice, at most {max} at a time (limit {concurrency})");
     Ok(())
 }
 
 /// Fetches every item, up to `limit` at once, printing results as they finish.
-/// Returns the most fetches that were ever in flight at the same time.
-pub async fn fetch_unordered(items: u64, limit: usize, latency: Duration) -> usize {
+/// Returns how many results came out and the most fetches that were ever in
+/// flight at the same time.
+pub async fn fetch_unordered(items: u64, limit: usize, latency: Duration) -> (u64, usize) {
     let gauge = InFlight::default();
     let mut results = stream::iter(0..items)
         .map(|i| fetch(i, latency, &gauge)) // lazy: builds futures, starts none
         .buffer_unordered(limit); // polls at most `limit` of them at a time
+    let mut count = 0;
     while let Some((i, square)) = results.next().await {
         println!("unordered: item {i} -> {square}");
+        count += 1;
     }
-    gauge.max()
+    (count, gauge.max())
 }
 
 /// The same with `buffered`: results come out in input order.
-pub async fn fetch_ordered(items: u64, limit: usize, latency: Duration) -> usize {
+pub async fn fetch_ordered(items: u64, limit: usize, latency: Duration) -> (u64, usize) {
     let gauge = InFlight::default();
     let mut results = stream::iter(0..items)
         .map(|i| fetch(i, latency, &gauge))
         .buffered(limit);
+    let mut count = 0;
     while let Some((i, square)) = results.next().await {
         println!("ordered: item {i} -> {square}");
+        count += 1;
     }
-    gauge.max()
+    (count, gauge.max())
 }
 
 /// A simulated request: items take 1, 2 or 3 times `latency`, so later items
