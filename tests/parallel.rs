@@ -693,11 +693,13 @@ fn thumbnails_shrinks_every_jpeg_to_fit_keeping_the_aspect_ratio() {
     fs::create_dir(photos.path().join("sub")).unwrap();
     write_jpeg(&photos.path().join("sub/nested.jpg"), 400, 400);
 
+    // Parallel only: every file checked below was written by the parallel run.
     let run = recipe!("thumbnails")
         .run([
             photos.path().to_str().unwrap(),
             "--out",
             out.path().to_str().unwrap(),
+            "--parallel-only",
         ])
         .success();
     let names = check_thumbnails(&run, photos.path(), out.path(), 300);
@@ -705,8 +707,46 @@ fn thumbnails_shrinks_every_jpeg_to_fit_keeping_the_aspect_ratio() {
     assert_eq!(names, expected, "{}", run.dump());
     // Exactly one file per photo in the output directory.
     assert_eq!(fs::read_dir(out.path()).unwrap().count(), sizes.len());
+    assert_eq!(run.last_line(), "Saved 8 thumbnails, 0 failed");
+
+    // With the sequential run first: the recipe checks that both runs agree
+    // on every photo, and prints the speedup.
+    let out = TempDir::new().unwrap();
+    let run = recipe!("thumbnails")
+        .run([
+            photos.path().to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+        ])
+        .success();
     assert_eq!(run.lines_starting_with("thumbnails: sequential ").len(), 1);
     assert_eq!(run.last_line(), "Saved 8 thumbnails, 0 failed");
+}
+
+#[test]
+fn thumbnails_takes_the_photos_of_the_named_directory_only() {
+    // Glob characters in the name, and a sibling that differs only in case:
+    // a case-insensitive pattern over the whole path would list both.
+    let parent = TempDir::new().unwrap();
+    let (named, sibling) = (
+        parent.path().join("Trip [1]"),
+        parent.path().join("trip [1]"),
+    );
+    fs::create_dir(&named).unwrap();
+    fs::create_dir(&sibling).unwrap();
+    write_jpeg(&named.join("a.jpg"), 400, 200);
+    write_jpeg(&sibling.join("b.jpg"), 400, 200);
+    let run = recipe!("thumbnails")
+        .run([named.to_str().unwrap(), "--parallel-only"])
+        .success();
+    let names = check_thumbnails(&run, &named, &named.join("thumbnails"), 300);
+    assert_eq!(
+        names,
+        BTreeSet::from(["a.jpg".to_owned()]),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(run.last_line(), "Saved 1 thumbnails, 0 failed");
 }
 
 #[test]
@@ -716,9 +756,19 @@ fn thumbnails_reports_a_corrupt_jpeg_and_saves_the_others() {
         write_jpeg(&photos.path().join(name), w, h);
     }
     fs::write(photos.path().join("b-corrupt.jpg"), b"this is not a JPEG").unwrap();
+    fs::write(photos.path().join("e-empty.jpeg"), b"").unwrap();
+    // A link to nothing is a photo that cannot be read: reported, not skipped.
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("gone.jpg", photos.path().join("f-dead-link.jpg")).unwrap();
+    let bad = if cfg!(unix) { 3 } else { 2 };
 
     let run = recipe!("thumbnails")
-        .run([photos.path().to_str().unwrap(), "--size", "128"])
+        .run([
+            photos.path().to_str().unwrap(),
+            "--size",
+            "128",
+            "--parallel-only",
+        ])
         .failure();
     let out = photos.path().join("thumbnails");
     let names = check_thumbnails(&run, photos.path(), &out, 128);
@@ -727,19 +777,25 @@ fn thumbnails_reports_a_corrupt_jpeg_and_saves_the_others() {
         BTreeSet::from(["a.jpg", "c.jpg", "d.jpeg"].map(String::from))
     );
     assert!(!out.join("b-corrupt.jpg").exists());
-    let failures: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("failed: "))
-        .collect();
-    assert_eq!(failures.len(), 1, "{}", run.dump());
-    assert!(failures[0].contains("b-corrupt.jpg"), "{}", run.dump());
-    assert!(
-        run.stderr.contains("error: 1 of 4 photos failed"),
-        "{}",
-        run.dump()
+    // One line per failure, each naming its file, and the final error.
+    let stderr: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(stderr.len(), bad + 1, "{}", run.dump());
+    let failures = &stderr[..bad];
+    for (line, name) in failures
+        .iter()
+        .zip(["b-corrupt.jpg", "e-empty.jpeg", "f-dead-link.jpg"])
+    {
+        assert!(
+            line.starts_with("failed: ") && line.contains(name),
+            "{}",
+            run.dump()
+        );
+    }
+    assert_eq!(
+        stderr[bad],
+        format!("error: {bad} of {} photos failed", bad + 3)
     );
-    assert_eq!(run.last_line(), "Saved 3 thumbnails, 1 failed");
+    assert_eq!(run.last_line(), format!("Saved 3 thumbnails, {bad} failed"));
 }
 
 #[test]
@@ -796,6 +852,24 @@ fn thumbnails_refuses_to_write_over_the_photos() {
         image::image_dimensions(photos.path().join("a.jpg")).unwrap(),
         (400, 400)
     );
+}
+
+#[test]
+fn thumbnails_refuses_an_output_it_cannot_create_and_a_file_for_a_directory() {
+    let photos = TempDir::new().unwrap();
+    write_jpeg(&photos.path().join("a.jpg"), 400, 400);
+    let file = photos.path().join("notes.txt");
+    fs::write(&file, "not a directory").unwrap();
+    recipe!("thumbnails")
+        .run([
+            photos.path().to_str().unwrap(),
+            "--out",
+            file.to_str().unwrap(),
+        ])
+        .fails_with_one_line_naming("--out");
+    recipe!("thumbnails")
+        .run([file.to_str().unwrap()])
+        .fails_with_one_line_naming("is not a directory");
 }
 
 #[test]

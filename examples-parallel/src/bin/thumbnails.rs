@@ -1,4 +1,4 @@
-//! Generate JPEG thumbnails in parallel: `glob` finds the photos, `par_iter` shares them out.
+//! Generate JPEG thumbnails in parallel: `glob` patterns pick the photos, `par_iter` shares them out.
 //!
 //! Every `*.jpg` and `*.jpeg` in a directory (any letter case) is decoded,
 //! shrunk to fit in `--size` x `--size` pixels keeping its aspect ratio (photos
@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
-use glob::{MatchOptions, Pattern, glob_with};
+use glob::{MatchOptions, Pattern};
 use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, GenericImageView, ImageFormat, ImageReader, Rgb, RgbImage};
 use rayon::prelude::*;
@@ -194,24 +194,29 @@ fn report(files: &[PathBuf], results: &[anyhow::Result<Thumbnail>]) -> usize {
     failed
 }
 
-/// The `*.jpg` and `*.jpeg` files directly in `dir`, in any letter case, sorted.
+/// The `*.jpg` and `*.jpeg` entries directly in `dir`, in any letter case,
+/// sorted. Only the entries' names are matched against the patterns: a
+/// pattern over the whole path would also match the directory's own name
+/// without regard to case, and pick up a sibling such as `photos [1]` for
+/// `Photos [1]`.
 fn jpeg_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let dir_str = dir
-        .to_str()
-        .with_context(|| format!("the directory name {} is not UTF-8", dir.display()))?;
-    // The directory name is matched literally; only the file name is a pattern.
-    let escaped = Pattern::escape(dir_str);
+    let patterns = [Pattern::new("*.jpg")?, Pattern::new("*.jpeg")?];
     let options = MatchOptions {
         case_sensitive: false,
         ..MatchOptions::new()
     };
+    let listing = || format!("listing {}", dir.display());
     let mut files = Vec::new();
-    for extension in ["jpg", "jpeg"] {
-        for entry in glob_with(&format!("{escaped}/*.{extension}"), options)? {
-            let path = entry.with_context(|| format!("listing {}", dir.display()))?;
-            if path.is_file() {
-                files.push(path);
-            }
+    for entry in fs::read_dir(dir).with_context(listing)? {
+        let entry = entry.with_context(listing)?;
+        let name = entry.file_name();
+        // Lossy: a name that is not UTF-8 is still matched by its extension.
+        let name = name.to_string_lossy();
+        let path = entry.path();
+        // Anything but a directory is tried, so that a photo that cannot be
+        // read (a broken link, say) is reported and counted, not skipped.
+        if patterns.iter().any(|p| p.matches_with(&name, options)) && !path.is_dir() {
+            files.push(path);
         }
     }
     files.sort();
@@ -267,8 +272,9 @@ pub fn make_thumbnail(file: &Path, out: &Path, size: u32) -> anyhow::Result<Thum
         .with_guessed_format()
         .context("reading")?
         .decode()
-        // image's errors repeat their cause in their own message: keep one copy.
-        .map_err(|e| anyhow::anyhow!("decoding: {e}"))?;
+        // image's errors repeat their cause in their own message: keep one
+        // copy, on one line (some end in a newline).
+        .map_err(|e| anyhow::anyhow!("decoding: {}", e.to_string().trim().replace('\n', " ")))?;
     let original = photo.dimensions();
     let thumbnail = if original.0 <= size && original.1 <= size {
         photo // already small enough: never enlarge
