@@ -529,11 +529,15 @@ fn rayon_join_refuses_a_zero_cutoff() {
 
 // -------------------------------------------------------- custom-thread-pool
 
-/// The `task <i> ran on worker <w>` lines as task -> worker, each task once.
+/// The `task <i> ran on worker <w>, thread <name>` lines as task -> worker,
+/// each task once, each on a thread of the custom pool (named
+/// `custom-pool-<w>`), not of the global pool.
 fn tasks_to_workers(run: &Run, tasks: usize) -> BTreeMap<usize, usize> {
     let mut workers = BTreeMap::new();
     for line in run.lines_starting_with("task ") {
-        let (task, worker) = line["task ".len()..].split_once(" ran on worker ").unwrap();
+        let (task, rest) = line["task ".len()..].split_once(" ran on worker ").unwrap();
+        let (worker, thread) = rest.split_once(", thread ").unwrap();
+        assert_eq!(thread, format!("custom-pool-{worker}"), "{}", run.dump());
         let previous = workers.insert(task.parse().unwrap(), worker.parse().unwrap());
         assert!(previous.is_none(), "task {task} ran twice\n{}", run.dump());
     }

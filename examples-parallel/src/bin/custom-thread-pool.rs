@@ -22,6 +22,7 @@
 use std::collections::BTreeSet;
 use std::process::ExitCode;
 use std::sync::Barrier;
+use std::thread;
 
 use anyhow::{Context, ensure};
 use clap::Parser;
@@ -80,7 +81,10 @@ fn run(Args { threads, tasks }: Args) -> anyhow::Result<()> {
             .into_par_iter()
             .map(|task| {
                 let worker = rayon::current_thread_index().expect("install runs on a pool worker");
-                println!("task {task} ran on worker {worker}");
+                // The name `thread_name` gave it: proof that this is our pool.
+                let thread = thread::current();
+                let name = thread.name().unwrap_or("unnamed");
+                println!("task {task} ran on worker {worker}, thread {name}");
                 busy_work(task); // long enough for idle workers to steal the next tasks
                 worker
             })
