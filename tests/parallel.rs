@@ -93,9 +93,11 @@ fn par_iter_basics_processes_every_item_once_and_sums_to_55() {
 }
 
 #[test]
-fn par_iter_basics_many_items_on_one_thread_each_once() {
+fn par_iter_basics_many_items_on_four_workers_each_once() {
+    // Four workers interleave even on one core: a lost or doubled item would
+    // show here.
     let run = recipe!("par-iter-basics")
-        .env("RAYON_NUM_THREADS", "1")
+        .env("RAYON_NUM_THREADS", "4")
         .run(["--items", "200", "--sleep-ms", "0"])
         .success();
     let lines = run.lines_starting_with("Processing number: ");
@@ -110,7 +112,7 @@ fn par_iter_basics_many_items_on_one_thread_each_once() {
         "{}",
         run.dump()
     );
-    assert_eq!(run.value_of("rayon threads:"), "1");
+    assert_eq!(run.value_of("rayon threads:"), "4");
     assert_eq!(
         run.last_line(),
         "All 200 numbers processed in parallel; sum of 1..=10 is 55"
