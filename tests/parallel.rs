@@ -409,6 +409,20 @@ fn parallel_sort_refuses_zero_and_absurd_lengths() {
 // ---------------------------------------------------------------- map-reduce
 
 #[test]
+fn map_reduce_population_with_nobody_over_30_has_no_average() {
+    // Seed 2 draws one person, aged 30 or less.
+    let run = recipe!("map-reduce")
+        .run(["--len", "1", "--seed", "2"])
+        .success();
+    for how in ["sequential", "parallel"] {
+        assert_eq!(
+            run.value_of(&format!("{how} fold: ")),
+            "0 people over 30, age sum 0, average n/a"
+        );
+    }
+}
+
+#[test]
 fn map_reduce_cookbook_average_is_36_5_both_ways() {
     let run = recipe!("map-reduce").run(["--len", "1000"]).success();
     assert_eq!(

@@ -5,7 +5,7 @@
 //! time; if every worker is busy, the current thread runs `b` itself once `a`
 //! is done. Either way `join` returns when both are finished, and the borrow
 //! checker knows that each closure touches only its own half of the slice.
-//! Below `--cutoff` elements, offering work costs more than it gains, so the
+//! Up to `--cutoff` elements, offering work costs more than it gains, so the
 //! recursion goes on sequentially there.
 //!
 //! The number of `join` calls depends only on `--len` and `--cutoff`; how
