@@ -95,8 +95,13 @@ impl Recipe {
         self.run_in(scratch.path(), args)
     }
 
-    /// Like [`Recipe::run`], with `dir` as the child's working directory and `TMPDIR`.
-    pub fn run_in<I, S>(&self, dir: &Path, args: I) -> Run
+    /// Like [`Recipe::run`], with `tmpdir` as the child's `TMPDIR`.
+    ///
+    /// The child's working directory is another fresh directory, which must
+    /// still be empty when it ends: a recipe writes its demo inputs and
+    /// default outputs under the temporary directory, never into the
+    /// directory it is run from (which may be the repository).
+    pub fn run_in<I, S>(&self, tmpdir: &Path, args: I) -> Run
     where
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
@@ -113,9 +118,10 @@ impl Recipe {
                 cmd
             }
         };
+        let cwd = TempDir::new().expect("creating a working directory for the child");
         cmd.args(&args)
-            .current_dir(dir)
-            .env("TMPDIR", dir)
+            .current_dir(cwd.path())
+            .env("TMPDIR", tmpdir)
             .env_remove("RUST_BACKTRACE")
             .envs(self.envs.iter().map(|(k, v)| (k, v)))
             .timeout(self.deadline);
@@ -139,6 +145,16 @@ impl Recipe {
                 run.dump()
             );
         }
+        let left_behind: Vec<_> = std::fs::read_dir(cwd.path())
+            .expect("listing the child's working directory")
+            .map(|entry| entry.expect("reading a directory entry").file_name())
+            .collect();
+        assert!(
+            left_behind.is_empty(),
+            "`{}` wrote {left_behind:?} into its working directory\n{}",
+            run.name,
+            run.dump()
+        );
         run
     }
 }
