@@ -7,17 +7,65 @@ use std::fs;
 
 use common::{NO_ARGS, TempDir, catalogue};
 
-/// The logical CPUs this test may use: the default size of the recipes' pools
-/// (`num_cpus::get()` honours the same affinity mask and quota).
+// The fractal's row kernel, to render the expected image row by row in order.
+#[allow(dead_code, reason = "the tests call the kernel, not the recipe's main")]
+#[path = "../examples-threads/src/bin/fractal.rs"]
+mod fractal;
+
+/// The default size of the recipes' pools, asked the way they ask it. (Not
+/// `available_parallelism()`: under a fractional cgroup quota, such as
+/// `docker --cpus=1.5`, `num_cpus` rounds up and std rounds down.)
 fn cores() -> usize {
-    std::thread::available_parallelism()
-        .expect("the OS reports the available parallelism")
-        .get()
+    num_cpus::get()
 }
 
 #[test]
 fn every_threads_recipe_is_in_the_readme_and_tested() {
     catalogue::check(env!("CARGO_MANIFEST_DIR"), "threads.rs");
+}
+
+#[test]
+fn every_recipe_explains_its_options_with_help() {
+    let runs = [
+        (
+            recipe!("spawn-join").run(["--help"]),
+            &["--threads", "--n"][..],
+        ),
+        (
+            recipe!("short-lived-threads").run(["--help"]),
+            &["--len", "--cutoff", "--seed"],
+        ),
+        (recipe!("thread-builder").run(["--help"]), &[]),
+        (recipe!("available-parallelism").run(["--help"]), &[]),
+        (
+            recipe!("sha256-files").run(["--help"]),
+            &["[DIR]", "--ext", "--follow-links", "--threads"],
+        ),
+        (
+            recipe!("fractal").run(["--help"]),
+            &["--width", "--height", "--output", "--threads"],
+        ),
+        (recipe!("dir-size").run(["--help"]), &["[DIR]", "--threads"]),
+    ];
+    for (run, options) in runs {
+        let run = run.success();
+        assert!(run.stdout.contains("Usage:"), "{}", run.dump());
+        for option in options {
+            assert!(run.stdout.contains(option), "{option}\n{}", run.dump());
+        }
+    }
+}
+
+#[test]
+fn recipes_without_options_refuse_a_mistyped_one() {
+    for run in [
+        recipe!("thread-builder").run(["--threads", "4"]),
+        recipe!("available-parallelism").run(["--physical"]),
+    ] {
+        let run = run.failure();
+        assert!(run.stderr.contains("unexpected argument"), "{}", run.dump());
+        assert!(run.stdout.is_empty(), "{}", run.dump());
+    }
 }
 
 // ---------------------------------------------------------------- spawn-join
@@ -193,9 +241,13 @@ fn available_parallelism_reports_three_positive_counts() {
         "{}",
         run.dump()
     );
-    // Both logical counts honour the same affinity mask as this test process.
-    let ours = std::thread::available_parallelism().unwrap().get();
-    assert_eq!((logical, available), (ours, ours), "{}", run.dump());
+    // Each logical count honours the same affinity mask and quota as this
+    // test process, which asks both libraries too.
+    let ours = (
+        num_cpus::get(),
+        std::thread::available_parallelism().unwrap().get(),
+    );
+    assert_eq!((logical, available), ours, "{}", run.dump());
     assert_eq!(
         run.last_line(),
         format!(
@@ -469,10 +521,18 @@ fn fractal_threaded_render_equals_single_threaded_byte_for_byte() {
         &[&size[..], &["--threads", "1"]].concat(),
     );
     let (default, _) = render_fractal(dir.path(), "default.png", &size);
-    let (many, _) = render_fractal(
+    let (many, many_image) = render_fractal(
         dir.path(),
         "many.png",
         &[&size[..], &["--threads", "7"]].concat(),
+    );
+    // Rows from seven workers arrive in any order; each must land at its `y`.
+    let in_order: Vec<u8> = (0..135)
+        .flat_map(|y| fractal::render_row(y, 240, 135))
+        .collect();
+    assert!(
+        many_image.into_raw() == in_order,
+        "the 7-thread image differs from its rows rendered in order"
     );
     assert!(
         one == default,

@@ -11,6 +11,11 @@
 //!   know. In new code prefer it to `num_cpus::get()`; std has no equivalent of
 //!   `get_physical`.
 //!
+//! The two logical counts can differ under a fractional quota: in a container
+//! started with `--cpus=1.5`, `num_cpus::get()` rounds the quota up (2) and
+//! std rounds it down (1); std also takes the smallest quota of the parent
+//! cgroups, `num_cpus` only its own.
+//!
 //! Run it under `taskset -c 0` and the two logical counts drop to 1 while the
 //! physical count stays. The counts are read once at the call: a process whose
 //! affinity changes later must ask again.
@@ -23,7 +28,15 @@
 use std::process::ExitCode;
 use std::thread;
 
+use clap::Parser;
+
+/// Print the CPU counts that num_cpus and std report for this process. No
+/// options: `--help` and a mistyped option are answered, not ignored.
+#[derive(Parser)]
+struct Args {}
+
 fn main() -> ExitCode {
+    let Args {} = Args::parse();
     let logical = num_cpus::get();
     let physical = num_cpus::get_physical();
     println!("num_cpus::get(): {logical}");

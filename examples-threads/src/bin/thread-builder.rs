@@ -20,8 +20,15 @@ use std::process::ExitCode;
 use std::thread;
 
 use anyhow::Context;
+use clap::Parser;
+
+/// Name threads, size their stacks, and recover from a thread's panic. No
+/// options: `--help` and a mistyped option are answered, not ignored.
+#[derive(Parser)]
+struct Args {}
 
 fn main() -> ExitCode {
+    let Args {} = Args::parse();
     if let Err(e) = run() {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
