@@ -391,13 +391,12 @@ fn async_channels_every_receiver_sees_what_it_should() {
 }
 
 #[test]
-fn async_channels_refuses_a_zero_capacity_and_no_subscribers() {
-    recipe!("async-channels")
-        .run(["--capacity", "0"])
-        .fails_with_one_line_naming("--capacity");
-    recipe!("async-channels")
-        .run(["--subscribers", "0"])
-        .fails_with_one_line_naming("--subscribers");
+fn async_channels_refuses_zero_sizes() {
+    for option in ["--capacity", "--subscribers", "--producers", "--messages"] {
+        recipe!("async-channels")
+            .run([option, "0"])
+            .fails_with_one_line_naming(option);
+    }
 }
 
 // ---------------------------------------------------------------- streams
@@ -454,13 +453,12 @@ fn streams_with_a_limit_of_one_fetch_one_at_a_time_in_order() {
 }
 
 #[test]
-fn streams_refuses_a_limit_of_zero() {
-    recipe!("streams")
-        .run(["--concurrency", "0"])
-        .fails_with_one_line_naming("--concurrency");
-    recipe!("streams")
-        .run(["--items", "0"])
-        .fails_with_one_line_naming("--items");
+fn streams_refuses_zero_sizes() {
+    for option in ["--concurrency", "--items", "--latency-ms"] {
+        recipe!("streams")
+            .run([option, "0"])
+            .fails_with_one_line_naming(option);
+    }
 }
 
 // ---------------------------------------------------------------- select-timeout
@@ -557,10 +555,12 @@ fn async_traits_cache_reads_each_key_once_through_the_trait() {
 }
 
 #[test]
-fn async_traits_refuses_zero_keys() {
-    recipe!("async-traits")
-        .run(["--keys", "0"])
-        .fails_with_one_line_naming("--keys");
+fn async_traits_refuses_zero_keys_and_latency() {
+    for option in ["--keys", "--latency-ms"] {
+        recipe!("async-traits")
+            .run([option, "0"])
+            .fails_with_one_line_naming(option);
+    }
 }
 
 // ---------------------------------------------------------------- spawn-blocking
@@ -620,6 +620,14 @@ fn spawn_blocking_and_rayon_equal_the_sequential_counts() {
         let ticks = run.value_of(&format!("heartbeat during {phase}: "));
         assert!(ticks.ends_with(" ticks"), "{}", run.dump());
     }
+    // The proof that the work was offloaded: every job of those two ran on
+    // another thread than the runtime's, and none of the inline ones did.
+    assert_eq!(
+        run.value_of("jobs run off the runtime's thread: "),
+        "inline 0 of 7, spawn_blocking 7 of 7, rayon 7 of 7",
+        "{}",
+        run.dump()
+    );
     assert_eq!(
         run.last_line(),
         "Primes below 100000: 9592; inline, spawn_blocking and rayon agree with the sequential loop"
@@ -712,8 +720,10 @@ fn semaphore_with_one_permit_runs_one_task_at_a_time() {
 }
 
 #[test]
-fn semaphore_refuses_zero_permits() {
-    recipe!("semaphore")
-        .run(["--permits", "0"])
-        .fails_with_one_line_naming("--permits");
+fn semaphore_refuses_zero_sizes() {
+    for option in ["--permits", "--tasks", "--latency-ms"] {
+        recipe!("semaphore")
+            .run([option, "0"])
+            .fails_with_one_line_naming(option);
+    }
 }

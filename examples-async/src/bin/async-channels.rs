@@ -14,8 +14,10 @@
 //!
 //! The `mpsc`, `broadcast` and `watch` lines interleave differently from run to
 //! run (tasks run on several threads); within one producer or subscriber the
-//! order is fixed, and which values a watcher skips varies. The `oneshot` lines
-//! and the summaries do not vary.
+//! order is fixed, and which values a watcher skips varies, as does the order of
+//! the `watcher W ended on` lines (they come as the watchers finish) and the
+//! most messages the `mpsc` consumer found queued (`at most N queued`, never
+//! above the capacity). The `oneshot` lines and the summaries do not vary.
 //!
 //! These channels are for tasks: `recv().await` suspends the task, not the
 //! thread. Between plain threads use `std::sync::mpsc` or crossbeam; a channel

@@ -18,7 +18,9 @@
 //! ticks only while that code is suspended in an `.await`. Counting inline,
 //! on the runtime's thread, it gets exactly 0 ticks however long the count
 //! takes: every task on that thread waits. Offloaded, it keeps ticking (how
-//! many times varies with the machine).
+//! many times varies with the machine). Each job also notes the thread it ran
+//! on, and the recipe prints how many jobs ran off the runtime's thread: none
+//! inline, all of them with `spawn_blocking` and on rayon.
 //! If a program is all computation and no waiting, skip the runtime and use
 //! rayon or threads directly.
 //!
@@ -30,6 +32,7 @@ use std::ops::Range;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::{self, ThreadId};
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
@@ -79,6 +82,7 @@ fn run(Args { n, jobs }: Args) -> anyhow::Result<()> {
         blocking,
         parallel,
         ticks,
+        off_runtime,
     } = offload(chunks)?;
     println!("inline:         {inline:?}");
     println!("spawn_blocking: {blocking:?}");
@@ -87,6 +91,11 @@ fn run(Args { n, jobs }: Args) -> anyhow::Result<()> {
     println!("heartbeat while counting inline: {inline_ticks} ticks");
     println!("heartbeat during spawn_blocking: {blocking_ticks} ticks");
     println!("heartbeat during rayon: {rayon_ticks} ticks");
+    let [inline_off, blocking_off, rayon_off] = off_runtime;
+    println!(
+        "jobs run off the runtime's thread: inline {inline_off} of {jobs}, \
+         spawn_blocking {blocking_off} of {jobs}, rayon {rayon_off} of {jobs}"
+    );
     ensure!(
         inline == sequential,
         "the inline count disagrees with the sequential counts"
@@ -107,12 +116,14 @@ fn run(Args { n, jobs }: Args) -> anyhow::Result<()> {
 }
 
 /// The counts per chunk done on the runtime's thread, with `spawn_blocking`
-/// and on rayon, and how often the heartbeat ticked during each.
+/// and on rayon; for each of the three, how often the heartbeat ticked and
+/// how many jobs ran on another thread than the runtime's.
 struct Offloaded {
     inline: Vec<u64>,
     blocking: Vec<u64>,
     parallel: Vec<u64>,
     ticks: [u64; 3],
+    off_runtime: [usize; 3],
 }
 
 /// Counts the primes of every chunk three times: inline on the runtime's one
@@ -138,10 +149,12 @@ async fn offload(chunks: Vec<Range<u64>>) -> anyhow::Result<Offloaded> {
     let ticked = || ticks.load(Ordering::Relaxed);
     // Let the heartbeat start (its first tick is immediate).
     task::yield_now().await;
+    // This runtime's only thread, which the offloaded jobs must not run on.
+    let runtime_thread = thread::current().id();
 
     // Inline: no `.await` until the counting is done, so nothing else runs.
     let before = ticked();
-    let inline: Vec<u64> = chunks.iter().cloned().map(count_primes).collect();
+    let inline: Vec<_> = chunks.iter().cloned().map(count_and_thread).collect();
     let inline_ticks = ticked() - before;
 
     // One blocking job per chunk; the handles are awaited like tasks', in order.
@@ -149,7 +162,7 @@ async fn offload(chunks: Vec<Range<u64>>) -> anyhow::Result<Offloaded> {
     let handles: Vec<_> = chunks
         .iter()
         .cloned()
-        .map(|chunk| task::spawn_blocking(move || count_primes(chunk)))
+        .map(|chunk| task::spawn_blocking(move || count_and_thread(chunk)))
         .collect();
     let mut blocking = Vec::with_capacity(handles.len());
     for handle in handles {
@@ -161,7 +174,7 @@ async fn offload(chunks: Vec<Range<u64>>) -> anyhow::Result<Offloaded> {
     let before = ticked();
     let (tx, rx) = oneshot::channel();
     rayon::spawn(move || {
-        let counts: Vec<u64> = chunks.into_par_iter().map(count_primes).collect();
+        let counts: Vec<_> = chunks.into_par_iter().map(count_and_thread).collect();
         // Err only if the receiver was dropped: nobody wants the answer any more.
         let _ = tx.send(counts);
     });
@@ -172,12 +185,27 @@ async fn offload(chunks: Vec<Range<u64>>) -> anyhow::Result<Offloaded> {
     let rayon_ticks = ticked() - before;
 
     heartbeat.abort();
+    let (inline, inline_off) = split_jobs(inline, runtime_thread);
+    let (blocking, blocking_off) = split_jobs(blocking, runtime_thread);
+    let (parallel, rayon_off) = split_jobs(parallel, runtime_thread);
     Ok(Offloaded {
         inline,
         blocking,
         parallel,
         ticks: [inline_ticks, blocking_ticks, rayon_ticks],
+        off_runtime: [inline_off, blocking_off, rayon_off],
     })
+}
+
+/// One job: the primes in `chunk`, and the thread that counted them.
+fn count_and_thread(chunk: Range<u64>) -> (u64, ThreadId) {
+    (count_primes(chunk), thread::current().id())
+}
+
+/// The jobs' counts, and how many of the jobs ran off `runtime_thread`.
+fn split_jobs(jobs: Vec<(u64, ThreadId)>, runtime_thread: ThreadId) -> (Vec<u64>, usize) {
+    let off = jobs.iter().filter(|(_, t)| *t != runtime_thread).count();
+    (jobs.into_iter().map(|(count, _)| count).collect(), off)
 }
 
 /// How many primes lie in `range`: trial division, deliberately CPU-bound.
