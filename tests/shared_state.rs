@@ -855,13 +855,12 @@ fn concurrent_map_missing_input_is_a_one_line_error_naming_it() {
 }
 
 #[test]
-fn concurrent_map_refuses_zero_threads_and_zero_words() {
-    recipe!("concurrent-map")
-        .run(["--threads", "0"])
-        .fails_with_one_line_naming("--threads");
-    recipe!("concurrent-map")
-        .run(["--words", "0"])
-        .fails_with_one_line_naming("--words");
+fn concurrent_map_refuses_zero_threads_words_and_top() {
+    for option in ["--threads", "--words", "--top"] {
+        recipe!("concurrent-map")
+            .run([option, "0"])
+            .fails_with_one_line_naming(option);
+    }
 }
 
 // ------------------------------------------------------- dining-philosophers

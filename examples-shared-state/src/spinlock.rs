@@ -11,9 +11,13 @@
 //!
 //! The compare-exchange being an atomic read-modify-write is what gives mutual
 //! exclusion: of all the threads trying to turn `false` into `true`, exactly
-//! one succeeds. A failed attempt writes nothing (unlike `swap(true)`, which
-//! stores `true` again on every failed try): cheaper for the cache line, and
-//! what lets loom's model of the spin loop end.
+//! one succeeds. In the memory model a failed attempt stores nothing (unlike
+//! `swap(true)`, which stores `true` again on every failed try), which is what
+//! lets loom's model of the spin loop end. To the hardware the two cost about
+//! the same: on x86 a `lock cmpxchg` takes the cache line for itself even when
+//! the compare fails. What spares the holder's cache line is waiting with plain
+//! loads and retrying only when the lock looks free (test-and-test-and-set),
+//! as `lock` does.
 //!
 //! A spin lock burns CPU while it waits and cannot tell the OS whom it waits
 //! for, so a thread that is preempted while holding it makes the others spin

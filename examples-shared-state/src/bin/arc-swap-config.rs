@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
@@ -89,9 +90,13 @@ fn run(Args { readers, versions }: Args) -> anyhow::Result<()> {
     );
 
     let current = ArcSwap::from_pointee(Config::new(0));
+    // Set when the writer ends, normally or by a panic, so no reader waits
+    // forever for a version that a dead writer will never publish.
+    let writer_gone = AtomicBool::new(false);
 
-    let joined = thread::scope(|s| {
-        s.spawn(|| {
+    let (writer, joined) = thread::scope(|s| {
+        let writer = s.spawn(|| {
+            let _gone = SetOnDrop(&writer_gone);
             for _ in 0..versions {
                 thread::sleep(PAUSE);
                 // Read-copy-update: build the next config from the current one
@@ -104,7 +109,7 @@ fn run(Args { readers, versions }: Args) -> anyhow::Result<()> {
 
         let handles: Vec<_> = (0..readers)
             .map(|r| {
-                let current = &current;
+                let (current, writer_gone) = (&current, &writer_gone);
                 s.spawn(move || {
                     let (mut last, mut loads, mut problems) = (None, 0_u64, 0_u64);
                     loop {
@@ -127,6 +132,14 @@ fn run(Args { readers, versions }: Args) -> anyhow::Result<()> {
                         if config.version == versions {
                             break;
                         }
+                        // A writer that died early never publishes the last
+                        // version: stop instead of waiting for it forever.
+                        // (Acquire: pairs with the Release in `SetOnDrop`, so a
+                        // writer that finished normally left the last version.)
+                        if writer_gone.load(Ordering::Acquire) && current.load().version != versions
+                        {
+                            break;
+                        }
                         drop(config);
                         thread::yield_now(); // stand-in for the work of a request
                     }
@@ -136,8 +149,10 @@ fn run(Args { readers, versions }: Args) -> anyhow::Result<()> {
             })
             .collect();
         // Join every thread, even after one failed, before looking at results.
-        handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
+        let joined = handles.into_iter().map(|h| h.join()).collect::<Vec<_>>();
+        (writer.join(), joined)
     });
+    writer.map_err(|_| anyhow!("the writer panicked before publishing version {versions}"))?;
     let problems: u64 = joined
         .into_iter()
         .sum::<std::thread::Result<u64>>()
@@ -151,4 +166,16 @@ fn run(Args { readers, versions }: Args) -> anyhow::Result<()> {
         "All {readers} readers reached version {versions}; every config they saw was whole and no version went backwards"
     );
     Ok(())
+}
+
+/// Sets its flag when dropped: when the thread holding it returns, and also
+/// while a panic unwinds it.
+struct SetOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for SetOnDrop<'_> {
+    fn drop(&mut self) {
+        // Release: everything the thread did happens-before an Acquire load
+        // that sees `true`.
+        self.0.store(true, Ordering::Release);
+    }
 }

@@ -69,15 +69,19 @@ fn run(
         (1..=64).contains(&threads),
         "--threads must be between 1 and 64, got {threads}"
     );
-    ensure!(
-        (1..=10_000_000).contains(&words),
-        "--words must be between 1 and 10000000, got {words}"
-    );
+    ensure!(top >= 1, "--top must be at least 1, got {top}");
     let text = match &input {
         Some(path) => {
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
         }
-        None => generate_text(words, seed),
+        None => {
+            // Only the generated text has a size to check.
+            ensure!(
+                (1..=10_000_000).contains(&words),
+                "--words must be between 1 and 10000000, got {words}"
+            );
+            generate_text(words, seed)
+        }
     };
     match &input {
         Some(path) => println!("text: {}", path.display()),

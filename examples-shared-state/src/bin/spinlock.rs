@@ -3,12 +3,14 @@
 //!
 //! The lock is `SpinLock` in this crate's `src/spinlock.rs` (read it: about a
 //! hundred lines of code and as many of comments, the only `unsafe` in the
-//! workspace, each block with its safety argument). Taking the lock is an `Acquire` compare-exchange of the
-//! flag from `false` to `true`; the guard's `Drop` stores `false` with
-//! `Release`. That pair makes each holder's increments visible to the next
-//! holder, so the counter comes out exact. `make loom` model-checks the lock
-//! over every interleaving of two threads (and of three with at most one
-//! forced thread switch), and shows that a `Relaxed` unlock would be caught.
+//! workspace, each block with its safety argument). Taking the lock is an
+//! `Acquire` compare-exchange of the flag from `false` to `true`; the guard's
+//! `Drop` stores `false` with `Release`. That pair makes each holder's
+//! increments visible to the next holder, so the counter comes out exact.
+//! `make loom` model-checks the lock over every interleaving of two waiting
+//! threads, and of one waiter with two `try_lock` callers (three waiters: with
+//! at most one forced thread switch), and shows that a `Relaxed` unlock would
+//! be caught.
 //!
 //! The `thread i done` lines come in a different order from run to run; the
 //! result never varies. A spin lock wastes CPU while it waits (on one core a

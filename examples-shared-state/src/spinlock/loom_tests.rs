@@ -1,7 +1,8 @@
 //! Model checks of [`SpinLock`]: `loom` runs each model once for every
-//! interleaving of its threads (and every value a load may legally return under
-//! the memory model), so these tests cover what a stress test can only hope to
-//! hit. The models of two threads, and of one waiter beside two `try_lock`
+//! interleaving of its threads, and for the older values a load may return
+//! under the memory model (of a bounded history of stores; loom does not model
+//! every weak-memory outcome), so these tests cover what a stress test can only
+//! hope to hit. The models of two threads, and of one waiter beside two `try_lock`
 //! callers, are explored completely; the model of three waiters is explored
 //! with at most one forced thread switch (preemption), because spinning
 //! waiters make the unbounded search endless. Run them with `make loom`;
