@@ -9,8 +9,11 @@
 //! data depends on them, and `join` synchronises with the finished jobs before
 //! main reads the totals.
 //!
-//! Sizes are apparent sizes (`metadata().len()`, like `du --apparent-size -b`);
-//! symbolic links are not followed, so nothing is counted twice. A file that
+//! Sizes are apparent sizes of regular files (`metadata().len()`, the size
+//! `du --apparent-size -b` gives a file; `du`'s total also counts the
+//! directories themselves, and a file with several hard links once, where
+//! this recipe counts it once per link). Symbolic links are not followed, so
+//! no file is reached through a link. A file that
 //! cannot be examined is reported on stderr and counted as failed; the sum
 //! covers all the others and the exit code is 1.
 //!
