@@ -231,6 +231,17 @@ impl Run {
         run
     }
 
+    /// Asserts a `--help` run: success, clap's `Usage:` line, and each of
+    /// `options` listed. Returns `self` for more checks.
+    pub fn lists_options(self, options: &[&str]) -> Self {
+        let run = self.success();
+        assert!(run.stdout.contains("Usage:"), "{}", run.dump());
+        for option in options {
+            assert!(run.stdout.contains(option), "{option}\n{}", run.dump());
+        }
+        run
+    }
+
     /// A panic that reaches `main` exits with 101 and says so on stderr. (A
     /// worker thread's panic that the recipe catches on `join` is allowed: some
     /// recipes exist to show exactly that.)
