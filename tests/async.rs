@@ -15,6 +15,14 @@ fn every_async_recipe_is_in_the_readme_and_tested() {
 }
 
 #[test]
+fn every_recipe_ends_quietly_when_its_stdout_is_closed() {
+    common::every_recipe_ends_quietly_on_a_closed_stdout(
+        env!("CARGO_MANIFEST_DIR"),
+        env!("CARGO_BIN_EXE_async-basics"),
+    );
+}
+
+#[test]
 fn every_async_recipe_runs_with_no_arguments_and_ends_with_its_summary() {
     let expected = [
         (

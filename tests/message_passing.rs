@@ -13,6 +13,14 @@ fn every_message_passing_recipe_is_in_the_readme_and_tested() {
     catalogue::check(env!("CARGO_MANIFEST_DIR"), "message_passing.rs");
 }
 
+#[test]
+fn every_recipe_ends_quietly_when_its_stdout_is_closed() {
+    common::every_recipe_ends_quietly_on_a_closed_stdout(
+        env!("CARGO_MANIFEST_DIR"),
+        env!("CARGO_BIN_EXE_mpsc-basics"),
+    );
+}
+
 // ------------------------------------------------------------------ helpers
 
 /// The unsigned numbers in `line`, in order: `"worker 3: job 10 -> 100"` gives

@@ -16,6 +16,14 @@ fn every_parallel_recipe_is_in_the_readme_and_tested() {
     catalogue::check(env!("CARGO_MANIFEST_DIR"), "parallel.rs");
 }
 
+#[test]
+fn every_recipe_ends_quietly_when_its_stdout_is_closed() {
+    common::every_recipe_ends_quietly_on_a_closed_stdout(
+        env!("CARGO_MANIFEST_DIR"),
+        env!("CARGO_BIN_EXE_par-iter-basics"),
+    );
+}
+
 /// The `[a, b, c]` list printed after `prefix` (a `{:?}` of a `Vec`), as strings
 /// with any quotes removed.
 fn list_after(run: &Run, prefix: &str) -> Vec<String> {

@@ -25,6 +25,14 @@ fn every_threads_recipe_is_in_the_readme_and_tested() {
 }
 
 #[test]
+fn every_recipe_ends_quietly_when_its_stdout_is_closed() {
+    common::every_recipe_ends_quietly_on_a_closed_stdout(
+        env!("CARGO_MANIFEST_DIR"),
+        env!("CARGO_BIN_EXE_spawn-join"),
+    );
+}
+
+#[test]
 fn every_recipe_explains_its_options_with_help() {
     let runs = [
         (

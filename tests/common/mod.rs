@@ -231,6 +231,28 @@ impl Run {
         run
     }
 
+    /// Asserts a command line refused by clap's own parser (an option out of
+    /// its declared range, an unknown option, a value of the wrong type): exit
+    /// code 2, no panic, and clap's `error:` line naming `option`.
+    pub fn refused_by_clap_naming(self, option: &str) -> Self {
+        assert_eq!(
+            self.code,
+            Some(2),
+            "`{}` should be refused by clap (exit 2)\n{}",
+            self.name,
+            self.dump()
+        );
+        self.assert_no_panic();
+        let first = self.stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("error:") && first.contains(option),
+            "clap's error line of `{}` should name {option:?}\n{}",
+            self.name,
+            self.dump()
+        );
+        self
+    }
+
     /// Asserts a `--help` run: success, clap's `Usage:` line, and each of
     /// `options` listed. Returns `self` for more checks.
     pub fn lists_options(self, options: &[&str]) -> Self {
@@ -419,4 +441,55 @@ pub mod catalogue {
             problems.join("\n")
         );
     }
+}
+
+/// Every binary of the crate under test, run on its defaults with its stdout a
+/// pipe nobody reads (the reader is closed before the child starts: the
+/// harshest case of `recipe | head -1`), must end quietly: killed by SIGPIPE
+/// or exit 0, with nothing on stderr (no `failed printing to stdout` panic).
+///
+/// `any_exe` is `env!("CARGO_BIN_EXE_<some bin>")`: the others sit beside it.
+pub fn every_recipe_ends_quietly_on_a_closed_stdout(manifest_dir: &str, any_exe: &str) {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+
+    let mut problems = Vec::new();
+    for bin in catalogue::binaries(Path::new(manifest_dir)) {
+        let exe = Path::new(any_exe).with_file_name(&bin);
+        let (tmpdir, cwd) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+        let (reader, writer) = std::io::pipe().expect("creating a pipe");
+        drop(reader);
+        let mut child = Command::new(&exe)
+            .current_dir(cwd.path())
+            .env("TMPDIR", tmpdir.path())
+            .env_remove("RUST_BACKTRACE")
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("waiting for the child") {
+                break status;
+            }
+            if started.elapsed() > DEADLINE {
+                let _ = child.kill();
+                panic!("`{bin}` with a closed stdout did not finish within {DEADLINE:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr)
+            .expect("reading the child's stderr");
+        let sigpipe = status.signal() == Some(13);
+        if !(status.success() || sigpipe) || !stderr.is_empty() {
+            problems.push(format!("{bin}: {status}, stderr:\n{stderr}"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "recipes that did not end quietly on a closed stdout:\n{}",
+        problems.join("\n")
+    );
 }

@@ -72,6 +72,7 @@ impl Config {
 const PAUSE: Duration = Duration::from_millis(1);
 
 fn main() -> ExitCode {
+    sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;

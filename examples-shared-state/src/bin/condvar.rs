@@ -47,6 +47,7 @@ struct State {
 }
 
 fn main() -> ExitCode {
+    sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;

@@ -67,6 +67,7 @@ fn insert(fruit: &str, thread: usize) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
+    sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;

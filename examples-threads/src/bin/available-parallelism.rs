@@ -36,6 +36,7 @@ use clap::Parser;
 struct Args {}
 
 fn main() -> ExitCode {
+    sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
     let Args {} = Args::parse();
     let logical = num_cpus::get();
     let physical = num_cpus::get_physical();

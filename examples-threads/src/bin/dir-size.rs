@@ -51,6 +51,7 @@ struct Totals {
 }
 
 fn main() -> ExitCode {
+    sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
     match run(Args::parse()) {
         Ok(0) => ExitCode::SUCCESS,
         Ok(_failed) => ExitCode::FAILURE,

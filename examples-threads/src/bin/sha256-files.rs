@@ -49,6 +49,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
     match run(Args::parse()) {
         Ok(0) => ExitCode::SUCCESS,
         Ok(_failures) => ExitCode::FAILURE,

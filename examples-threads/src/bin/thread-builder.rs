@@ -28,6 +28,7 @@ use clap::Parser;
 struct Args {}
 
 fn main() -> ExitCode {
+    sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
     let Args {} = Args::parse();
     if let Err(e) = run() {
         eprintln!("error: {e:#}");
