@@ -12,7 +12,7 @@ TOPICS := $(CRATES:examples-%=%)
 SCRATCH := $(CURDIR)/target/run-scratch
 
 # (run-<topic> stays off .PHONY: phony targets skip pattern rules.)
-.PHONY: help run build-release test lint loom bench bench-report bench-check fmt clean
+.PHONY: help run build-release test lint loom bench bench-report bench-check mutants mutants-diff fmt clean
 
 help: ## List the targets.
 	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -58,6 +58,18 @@ bench-report: bench ## Run the benchmarks, then write BENCHMARKS.md from that ru
 
 bench-check: ## Build the benchmarks and run each one once (criterion's test mode), as CI does.
 	$(CARGO) test --locked --workspace --benches
+
+# cargo-mutants injects bugs (a `+` made `-`, a function returning a default)
+# and runs the mutated crate's tests: a mutant the tests pass is a bug they
+# miss. Not part of `make test` or CI: the whole workspace takes hours.
+MUTANTS_BASE ?= origin/main
+mutants: ## Mutation-test the whole workspace (hours; needs `cargo install --locked cargo-mutants`).
+	$(CARGO) mutants --workspace
+
+mutants-diff: ## Mutation-test only the code changed since MUTANTS_BASE (default origin/main), before a commit.
+	@mkdir -p target
+	git diff $(MUTANTS_BASE) > target/mutants.diff
+	$(CARGO) mutants --workspace --in-diff target/mutants.diff
 
 fmt: ## Format the code.
 	$(CARGO) fmt --all

@@ -1,0 +1,114 @@
+//! `bench-report` run on a small criterion directory written by the test: the
+//! report it writes is checked line by line, so a `main` that does nothing, a
+//! flipped comparison or a lost machine line fails here.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Writes criterion's two files for one measurement, as `cargo bench` does.
+fn measurement(root: &Path, group: &str, variant: &str, size: &str, median_ns: f64) {
+    let dir = root.join(group).join(variant).join(size).join("new");
+    fs::create_dir_all(&dir).unwrap();
+    let id = serde_json::json!({
+        "group_id": group, "function_id": variant, "value_str": size, "throughput": null,
+    });
+    let estimates = serde_json::json!({ "median": { "point_estimate": median_ns } });
+    fs::write(dir.join("benchmark.json"), id.to_string()).unwrap();
+    fs::write(dir.join("estimates.json"), estimates.to_string()).unwrap();
+}
+
+/// Runs bench-report; returns its output and the report it wrote, if any.
+fn report(criterion: &Path, out: &Path) -> (Output, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_bench-report"))
+        .arg("--criterion-dir")
+        .arg(criterion)
+        .arg("--output")
+        .arg(out)
+        .output()
+        .expect("running bench-report");
+    (output, fs::read_to_string(out).unwrap_or_default())
+}
+
+#[test]
+fn a_small_run_becomes_a_report_with_machine_ratios_lessons_and_targets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let criterion = tmp.path().join("criterion");
+    // fractal: twice as fast at the large size, four times slower at the tiny one.
+    let fractal = "threadpool, job per row";
+    measurement(&criterion, "fractal", "sequential", "64x36", 10_000.0);
+    measurement(&criterion, "fractal", fractal, "64x36", 40_000.0);
+    measurement(&criterion, "fractal", "sequential", "1920x1080", 100e6);
+    measurement(&criterion, "fractal", fractal, "1920x1080", 50e6);
+    // sha256: faster at both sizes, but short of its 1.8x target.
+    measurement(&criterion, "sha256", "sequential", "1 x 1 MiB", 2e6);
+    measurement(&criterion, "sha256", "threadpool", "1 x 1 MiB", 1e6);
+    measurement(&criterion, "sha256", "sequential", "16 x 8 MiB", 100e6);
+    measurement(&criterion, "sha256", "threadpool", "16 x 8 MiB", 62.5e6);
+    // Three variants, all slower at the small size.
+    for (variant, small, large) in [("a", 2.0, 0.5), ("b", 3.0, 0.6), ("c", 4.0, 0.7)] {
+        measurement(&criterion, "sort", variant, "1e3", small * 1e3);
+        measurement(&criterion, "sort", variant, "1e7", large * 1e9);
+    }
+    measurement(&criterion, "sort", "sequential", "1e3", 1e3);
+    measurement(&criterion, "sort", "sequential", "1e7", 1e9);
+    // No baseline: times only.
+    measurement(&criterion, "channels", "crossbeam", "1e3", 1500.0);
+    let out = tmp.path().join("BENCHMARKS.md");
+
+    let (output, text) = report(&criterion, &out);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        format!("Wrote 4 groups to {}", out.display())
+    );
+
+    let nproc = std::thread::available_parallelism().unwrap().to_string();
+    assert!(text.starts_with("# Benchmarks\n"), "{text}");
+    let cpus = format!("- CPUs available (`nproc`): {nproc}\n");
+    assert!(text.contains(&cpus), "{text}");
+    for line in [
+        "- CPU model: ",
+        "- memory: ",
+        "- rustc: rustc ",
+        "- commit: ",
+        "- date: 20",
+    ] {
+        assert!(text.contains(line), "no {line:?} in\n{text}");
+    }
+
+    for row in [
+        "| fractal | `threadpool, job per row` | 1920x1080 | 1.8x | 2.000x | met |",
+        "| sha256 | `threadpool` | 16 x 8 MiB | 1.8x | 1.600x | missed |",
+        "| `sequential` | 10.00 µs | 100.00 ms |",
+        "| `threadpool, job per row` | 40.00 µs (0.25x) | 50.00 ms (2.00x) |",
+        "| `threadpool` | 1.00 ms (2.00x) | 62.50 ms (1.60x) |",
+        "(no single `sequential` baseline in this group: times only)",
+        "| `crossbeam` | 1e3 | 1.50 µs |",
+    ] {
+        assert!(text.lines().any(|l| l == row), "no line {row:?} in\n{text}");
+    }
+    for lesson in [
+        "At 1920x1080, the fastest variant is `threadpool, job per row`, at 2.00x the \
+         `sequential` baseline. At 64x36, `threadpool, job per row` (0.25x) loses to the \
+         baseline",
+        "At 1e7, the fastest variant is `a`, at 2.00x the `sequential` baseline. At 1e3, \
+         every variant is slower than the baseline",
+        "At 16 x 8 MiB, the fastest variant is `threadpool`, at 1.60x the `sequential` \
+         baseline. At 1 x 1 MiB, no variant is slower than the baseline.",
+    ] {
+        assert!(text.contains(lesson), "no lesson {lesson:?} in\n{text}");
+    }
+}
+
+#[test]
+fn an_empty_criterion_directory_is_a_one_line_error_and_no_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("BENCHMARKS.md");
+    let (output, _) = report(tmp.path(), &out);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("no benchmark results"), "{stderr}");
+    assert!(!out.exists());
+}
