@@ -835,7 +835,20 @@ fn thumbnails_default_run_makes_demo_photos_and_their_thumbnails() {
             ["--demo-megapixels", "0.2", "--parallel-only"],
         )
         .success();
-    let photos = scratch.path().join("cookbook-thumbnails-demo");
+    // A directory of this run's own, under TMPDIR, printed.
+    let generated = run.value_of("generated 12 demo photos in ");
+    let photos = Path::new(generated.rsplit_once(" (").unwrap().0);
+    assert!(
+        photos.starts_with(scratch.path())
+            && photos
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("thumbnails-demo-"),
+        "{}",
+        run.dump()
+    );
+    let photos = photos.to_path_buf();
     let out = photos.join("thumbnails");
     let names = check_thumbnails(&run, &photos, &out, 300);
     assert_eq!(names.len(), 12, "{}", run.dump());
@@ -849,6 +862,94 @@ fn thumbnails_default_run_makes_demo_photos_and_their_thumbnails() {
         dims.iter().any(|&(w, h)| w.max(h) <= 300) && dims.iter().any(|&(w, h)| w.max(h) > 300)
     );
     assert_eq!(run.last_line(), "Saved 12 thumbnails, 0 failed");
+}
+
+/// The thumbnails of a run saved into a 64 KiB tmpfs, mounted in a private
+/// mount namespace (`unshare --map-root-user --mount`, so it works as root and,
+/// where user namespaces are allowed, without root): the run, and a copy of
+/// what the tmpfs held when it ended (the tmpfs goes with the namespace).
+#[cfg(target_os = "linux")]
+fn thumbnails_into_a_tiny_tmpfs(photos: &Path) -> (Run, TempDir) {
+    let (mountpoint, copy) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    // $1: the mount point, $2: where to copy its files, then the recipe and its arguments.
+    let script = r#"mnt=$1 copy=$2; shift 2
+mount -t tmpfs -o size=64k tmpfs "$mnt" || exit 99
+"$@" --out "$mnt"; rc=$?
+cp -a "$mnt"/. "$copy"/ || exit 98
+exit $rc"#;
+    let run = recipe!("thumbnails")
+        .under([
+            "unshare",
+            "--map-root-user",
+            "--mount",
+            "sh",
+            "-c",
+            script,
+            "sh",
+            mountpoint.path().to_str().unwrap(),
+            copy.path().to_str().unwrap(),
+        ])
+        .run([photos.to_str().unwrap(), "--parallel-only"]);
+    // Not a skip: a machine where this cannot run fails the test, saying why.
+    assert!(
+        !matches!(run.code, Some(98 | 99)),
+        "cannot mount a tmpfs in a private mount namespace (unshare --map-root-user \
+         --mount, then mount -t tmpfs): this test needs root or user namespaces\n{}",
+        run.dump()
+    );
+    (run, copy)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn thumbnails_on_a_full_disk_count_each_failed_save_and_leave_no_partial_file() {
+    let photos = TempDir::new().unwrap();
+    let count = 12;
+    for i in 0..count {
+        write_jpeg(&photos.path().join(format!("photo-{i:02}.jpg")), 900, 600);
+    }
+    let (run, copy) = thumbnails_into_a_tiny_tmpfs(photos.path());
+    let run = run.failure();
+    // Each failed save is one stderr line naming its photo and the full disk.
+    let failures: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("failed: "))
+        .collect();
+    assert!(
+        !failures.is_empty()
+            && failures
+                .iter()
+                .all(|l| l.contains("photo-") && l.contains("No space left on device")),
+        "{}",
+        run.dump()
+    );
+    // The summary counts only the files really written: exactly those in
+    // the tmpfs, each a whole JPEG of the reported size (no truncated or
+    // empty file under a final name, no temporary file left behind).
+    let saved: usize = run
+        .last_line()
+        .strip_prefix("Saved ")
+        .and_then(|rest| rest.split_once(" thumbnails, "))
+        .map(|(saved, _)| saved.parse().unwrap())
+        .unwrap_or_else(|| panic!("no summary\n{}", run.dump()));
+    assert_eq!(
+        run.last_line(),
+        format!("Saved {saved} thumbnails, {} failed", failures.len())
+    );
+    assert_eq!(saved + failures.len(), count, "{}", run.dump());
+    assert!(saved > 0, "some thumbnails fit on the disk\n{}", run.dump());
+    let names = check_thumbnails(&run, photos.path(), copy.path(), 300);
+    let on_disk: BTreeSet<String> = fs::read_dir(copy.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(on_disk, names, "{}", run.dump());
+    assert_eq!(names.len(), saved);
+    for failure in failures {
+        let name = names.iter().find(|n| failure.contains(n.as_str()));
+        assert!(name.is_none(), "{failure:?} was reported saved too");
+    }
 }
 
 #[test]

@@ -25,9 +25,9 @@
 //! ```
 
 use std::cmp::Reverse;
-use std::env;
-use std::fs::{self, File};
-use std::io::BufWriter;
+use std::fs;
+use std::io::{Cursor, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -162,7 +162,12 @@ fn photo_dir(dir: Option<PathBuf>, demo_megapixels: f64) -> anyhow::Result<PathB
         ensure!(meta.is_dir(), "{} is not a directory", dir.display());
         return Ok(dir);
     }
-    let dir = env::temp_dir().join("cookbook-thumbnails-demo");
+    // A directory of its own for every run: two runs never share photos.
+    let dir = tempfile::Builder::new()
+        .prefix("thumbnails-demo-")
+        .tempdir()
+        .context("creating a directory for the demo photos")?
+        .keep();
     let started = Instant::now();
     let count = generate_demo_photos(&dir, demo_megapixels)?;
     println!(
@@ -290,14 +295,47 @@ pub fn make_thumbnail(file: &Path, out: &Path, size: u32) -> anyhow::Result<Thum
         other => DynamicImage::ImageRgb8(other.into_rgb8()),
     };
     let name = file.file_name().context("a glob match has a file name")?;
-    let target = out.join(name);
-    thumbnail
-        .save_with_format(&target, ImageFormat::Jpeg)
-        .with_context(|| format!("saving {}", target.display()))?;
+    // Encoded in memory, then written by a writer we own: `save_with_format`
+    // would drop the error of the last buffered write.
+    let mut jpeg = Vec::new();
+    thumbnail.write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)?;
+    write_file(&out.join(name), &jpeg)?;
     Ok(Thumbnail {
         original,
         thumbnail: thumbnail.dimensions(),
     })
+}
+
+/// Writes `bytes` under a temporary name in `path`'s directory, then renames
+/// it into place: a failed write (a full disk) leaves no truncated file under
+/// `path` and is an error naming it. An existing `path` that is not a regular
+/// file (a device such as `/dev/full`) is written straight to: never renamed over.
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let writing = || format!("writing {}", path.display());
+    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(writing)?;
+        return file
+            .write_all(bytes)
+            .and_then(|()| file.flush())
+            .with_context(writing);
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    // 0o666 less the umask, as `File::create` gives (a temporary file is 0o600).
+    let mut file = tempfile::Builder::new()
+        .permissions(fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)
+        .with_context(writing)?;
+    file.write_all(bytes)
+        .and_then(|()| file.flush())
+        .with_context(writing)?;
+    file.persist(path).with_context(writing)?;
+    Ok(())
 }
 
 /// The result of `f` and the wall-clock time it took.
@@ -320,9 +358,6 @@ pub fn generate_demo_photos(dir: &Path, largest: f64) -> anyhow::Result<usize> {
     const COUNT: usize = 12;
     const ASPECTS: [(f64, f64); 3] = [(4.0, 3.0), (3.0, 2.0), (16.0, 9.0)];
     const EXTENSIONS: [&str; 4] = ["jpg", "JPG", "jpeg", "JPEG"];
-    if dir.exists() {
-        fs::remove_dir_all(dir).with_context(|| format!("removing the old {}", dir.display()))?;
-    }
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     (0..COUNT)
         .into_par_iter()
@@ -342,11 +377,10 @@ pub fn generate_demo_photos(dir: &Path, largest: f64) -> anyhow::Result<usize> {
                 i + 1,
                 EXTENSIONS[i % EXTENSIONS.len()]
             ));
-            let file =
-                File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-            JpegEncoder::new_with_quality(BufWriter::new(file), 90)
-                .encode_image(&demo_photo(width, height, i as u32))
-                .with_context(|| format!("writing {}", path.display()))
+            let mut jpeg = Vec::new();
+            JpegEncoder::new_with_quality(&mut jpeg, 90)
+                .encode_image(&demo_photo(width, height, i as u32))?;
+            write_file(&path, &jpeg)
         })
         .collect::<anyhow::Result<Vec<()>>>()
         .map(|written| written.len())
