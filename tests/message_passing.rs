@@ -176,7 +176,7 @@ fn mpsc_basics_without_pauses_still_ends_when_the_sender_is_dropped() {
 fn mpsc_basics_refuses_an_absurd_pause() {
     recipe!("mpsc-basics")
         .run(["--pause-ms", "60000"])
-        .fails_with_one_line_naming("--pause-ms");
+        .refused_by_clap_naming("--pause-ms");
 }
 
 // ------------------------------------------------------ mpsc-multi-producer
@@ -248,7 +248,7 @@ fn mpsc_multi_producer_refuses_zero_or_absurd_counts() {
     ] {
         recipe!("mpsc-multi-producer")
             .run([option, value])
-            .fails_with_one_line_naming(option);
+            .refused_by_clap_naming(option);
     }
 }
 
@@ -381,7 +381,7 @@ fn sync_channel_refuses_zero_or_absurd_sizes() {
     ] {
         recipe!("sync-channel")
             .run([option, value])
-            .fails_with_one_line_naming(option);
+            .refused_by_clap_naming(option);
     }
 }
 
@@ -457,7 +457,7 @@ fn crossbeam_spsc_refuses_zero_or_absurd_counts() {
     ] {
         recipe!("crossbeam-spsc")
             .run([option, value])
-            .fails_with_one_line_naming(option);
+            .refused_by_clap_naming(option);
     }
 }
 
@@ -565,7 +565,13 @@ fn check_pipeline(run: &Run, n: u64, w: u64) {
 
 #[test]
 fn crossbeam_pipeline_sink_receives_every_doubled_message_once() {
-    check_pipeline(&recipe!("crossbeam-pipeline").run(NO_ARGS).success(), 4, 2);
+    let run = recipe!("crossbeam-pipeline").run(NO_ARGS).success();
+    check_pipeline(&run, 4, 2);
+    // A known answer: 0 + 2 + 4 + 6.
+    assert_eq!(
+        run.last_line(),
+        "Pipeline closed: the sink received 4 messages from 2 workers; sum 12"
+    );
     let run = recipe!("crossbeam-pipeline")
         .run(["--messages", "60", "--workers", "3", "--work-ms", "0"])
         .success();
@@ -642,7 +648,7 @@ fn crossbeam_pipeline_refuses_zero_or_absurd_counts() {
     ] {
         recipe!("crossbeam-pipeline")
             .run([option, value])
-            .fails_with_one_line_naming(option);
+            .refused_by_clap_naming(option);
     }
 }
 
@@ -754,7 +760,7 @@ fn crossbeam_select_refuses_zero_or_absurd_durations() {
     ] {
         recipe!("crossbeam-select")
             .run([option, value])
-            .fails_with_one_line_naming(option);
+            .refused_by_clap_naming(option);
     }
 }
 
@@ -814,7 +820,13 @@ fn check_worker_pool(run: &Run, w: u64, j: u64) -> Vec<u64> {
 
 #[test]
 fn worker_pool_processes_every_job_exactly_once() {
-    check_worker_pool(&recipe!("worker-pool").run(NO_ARGS).success(), 4, 20);
+    let run = recipe!("worker-pool").run(NO_ARGS).success();
+    check_worker_pool(&run, 4, 20);
+    // A known answer: 0² + 1² + ... + 19² = 19 * 20 * 39 / 6.
+    assert_eq!(
+        run.last_line(),
+        "All 20 jobs done exactly once by 4 workers; total 2470"
+    );
     let run = recipe!("worker-pool")
         .run(["--workers", "6", "--jobs", "200", "--job-ms", "0"])
         .success();
@@ -866,6 +878,6 @@ fn worker_pool_refuses_zero_or_absurd_counts() {
     ] {
         recipe!("worker-pool")
             .run([option, value])
-            .fails_with_one_line_naming(option);
+            .refused_by_clap_naming(option);
     }
 }

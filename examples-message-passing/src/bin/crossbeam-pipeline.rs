@@ -25,28 +25,27 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
 
-use anyhow::{anyhow, ensure};
+use anyhow::anyhow;
 use clap::Parser;
 use crossbeam::channel::bounded;
 
 /// source -> N workers -> sink.
 #[derive(Parser)]
 struct Args {
-    /// How many numbers the source sends.
-    #[arg(long, default_value_t = 4)]
+    /// How many numbers the source sends [1-100000].
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     messages: u64,
-    /// How many workers double the numbers in parallel.
-    #[arg(long, default_value_t = 2)]
-    workers: usize,
+    /// How many workers double the numbers in parallel [1-256].
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=256))]
+    workers: u32,
     /// Milliseconds a worker spends on each number: slower than the source,
-    /// which then waits on the full channel.
-    #[arg(long, default_value_t = 10)]
+    /// which then waits on the full channel [0-1000].
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(..=1000))]
     work_ms: u64,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -55,24 +54,8 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let Args {
-        messages,
-        workers,
-        work_ms,
-    } = args;
-    ensure!(
-        (1..=100_000).contains(&messages),
-        "--messages must be between 1 and 100000, got {messages}"
-    );
-    ensure!(
-        (1..=256).contains(&workers),
-        "--workers must be between 1 and 256, got {workers}"
-    );
-    ensure!(
-        work_ms <= 1000,
-        "--work-ms must be at most 1000, got {work_ms}"
-    );
-    let work = Duration::from_millis(work_ms);
+    let (messages, workers) = (args.messages, args.workers);
+    let work = Duration::from_millis(args.work_ms);
 
     let (snd1, rcv1) = bounded(1); // source -> workers
     let (snd2, rcv2) = bounded(1); // workers -> sink

@@ -29,27 +29,26 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
 
-use anyhow::{anyhow, ensure};
+use anyhow::anyhow;
 use clap::Parser;
 use crossbeam::channel::{Receiver, Sender, after, bounded, never, select, tick, unbounded};
 
 /// Two producers, a heartbeat and a timeout in one `select!` loop.
 #[derive(Parser)]
 struct Args {
-    /// How many messages each producer sends.
-    #[arg(long, default_value_t = 6)]
+    /// How many messages each producer sends [1-10000].
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     messages: u32,
-    /// Print a timeout line after this many milliseconds without a message.
-    #[arg(long, default_value_t = 50)]
+    /// Print a timeout line after this many milliseconds without a message [1-1000].
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1000))]
     timeout_ms: u64,
-    /// Milliseconds between heartbeat lines.
-    #[arg(long, default_value_t = 20)]
+    /// Milliseconds between heartbeat lines [1-1000].
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
     tick_ms: u64,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -58,24 +57,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let Args {
-        messages,
-        timeout_ms,
-        tick_ms,
-    } = args;
-    ensure!(
-        (1..=10_000).contains(&messages),
-        "--messages must be between 1 and 10000, got {messages}"
-    );
-    ensure!(
-        (1..=1000).contains(&timeout_ms),
-        "--timeout-ms must be between 1 and 1000, got {timeout_ms}"
-    );
-    ensure!(
-        (1..=1000).contains(&tick_ms),
-        "--tick-ms must be between 1 and 1000, got {tick_ms}"
-    );
-    let timeout = Duration::from_millis(timeout_ms);
+    let timeout = Duration::from_millis(args.timeout_ms);
 
     let (a_tx, mut a_rx) = unbounded();
     let (b_tx, mut b_rx) = unbounded();
@@ -85,12 +67,12 @@ fn run(args: Args) -> anyhow::Result<()> {
     let producers = [(a_tx, 3), (b_tx, 5)].map(|(tx, pace_ms)| {
         let resume = resume_rx.clone();
         let pace = Duration::from_millis(pace_ms);
-        thread::spawn(move || produce(tx, messages, pace, resume))
+        thread::spawn(move || produce(tx, args.messages, pace, resume))
     });
     drop(resume_rx);
 
     let mut resume_tx = Some(resume_tx);
-    let heartbeat = tick(Duration::from_millis(tick_ms));
+    let heartbeat = tick(Duration::from_millis(args.tick_ms));
     let mut quiet = after(timeout);
     let (mut from_a, mut from_b, mut open) = (0, 0, 2);
     while open > 0 {
@@ -123,7 +105,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 println!("tick: {} messages so far", from_a + from_b);
             }
             recv(quiet) -> _ => {
-                println!("timeout: no message for {timeout_ms} ms");
+                println!("timeout: no message for {} ms", args.timeout_ms);
                 quiet = never(); // once per silence
                 drop(resume_tx.take()); // wakes the paused producers, if any
             }

@@ -14,8 +14,7 @@
 //!
 //! The consumer's `for` loop ends when the producer drops its `Sender`: the
 //! `Consumer: channel closed` line always comes after `Producer: ... dropping
-//! its Sender`.
-//! Since Rust 1.63 `std::thread::scope` does what `crossbeam::scope` does, and
+//! its Sender`. Since Rust 1.63 `std::thread::scope` does what `crossbeam::scope` does, and
 //! since 1.67 `std::sync::mpsc` is built on crossbeam-channel's algorithms.
 //!
 //! ```sh
@@ -26,24 +25,23 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
 
-use anyhow::{anyhow, ensure};
+use anyhow::anyhow;
 use clap::Parser;
 use crossbeam::channel::bounded;
 
 /// A producer and a consumer that run at the same time.
 #[derive(Parser)]
 struct Args {
-    /// How many messages the producer sends.
-    #[arg(long, default_value_t = 5)]
+    /// How many messages the producer sends [1-10000].
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     messages: u32,
-    /// Milliseconds the producer waits after each send (the cookbook's pause).
-    #[arg(long, default_value_t = 20)]
+    /// Milliseconds the producer waits after each send (the cookbook's pause) [0-1000].
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(..=1000))]
     pause_ms: u64,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -52,14 +50,6 @@ fn main() -> ExitCode {
 }
 
 fn run(Args { messages, pause_ms }: Args) -> anyhow::Result<()> {
-    ensure!(
-        (1..=10_000).contains(&messages),
-        "--messages must be between 1 and 10000, got {messages}"
-    );
-    ensure!(
-        pause_ms <= 1000,
-        "--pause-ms must be at most 1000, got {pause_ms}"
-    );
     let pause = Duration::from_millis(pause_ms);
 
     // Room for one message: a full channel makes the producer wait.

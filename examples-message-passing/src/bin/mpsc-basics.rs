@@ -2,20 +2,16 @@
 //! with `for msg in rx` until the sender is dropped.
 //!
 //! Part one is the seed program: a thread sends "Hello from the thread!" and
-//! prints `Sent message: ...`; main receives it and prints `Received message:
-//! ...`. Those two lines come in either order from run to run: `send` on an
-//! unbounded channel returns at once, so the sender's `println!` races main's.
-//! Main joins the thread before going on (the seed did not, so its `Sent
-//! message` line could be lost when main returned first and the process ended).
+//! prints `Sent message: ...`; main prints `Received message: ...`. Those two
+//! lines come in either order from run to run: `send` on an unbounded channel
+//! returns at once, so the sender's `println!` races main's. Main joins the
+//! thread before going on, so the `Sent` line is never lost.
 //!
-//! Part two is the Rust book's stream (ch. 16.2): the thread sends four words
-//! with a pause between them and main prints `Got: ...` for each, as it
-//! arrives. The `Got:` lines are always in the order sent (a channel is FIFO).
-//! The sender's `dropping tx` line may land anywhere among the `Got:` lines
-//! (with the default pause, usually after the last), but always before
-//! `Channel closed`: the `for` loop over `rx` ends only
-//! once every `Sender` is gone, and the thread drops its one `Sender` right
-//! after printing that line. No sleep decides when the program ends.
+//! Part two is the Rust book's stream (ch. 16.2): four words with a pause
+//! between them, printed by main as `Got: ...` in the order sent (a channel is
+//! FIFO). The sender's `dropping tx` line may land anywhere among the `Got:`
+//! lines, but always before `Channel closed`: `for received in rx` ends only
+//! once every `Sender` is gone. No sleep decides when the program ends.
 //!
 //! ```sh
 //! cargo run -p examples-message-passing --bin mpsc-basics -- --pause-ms 200
@@ -26,21 +22,19 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use anyhow::{Context, anyhow, ensure};
+use anyhow::{Context, anyhow};
 use clap::Parser;
 
 /// One message over a channel, then a stream of values.
 #[derive(Parser)]
 struct Args {
-    /// Milliseconds the sender waits after each value of the stream, so you
-    /// can watch main wait for them.
-    #[arg(long, default_value_t = 50)]
+    /// Milliseconds the sender waits after each value of the stream [0-1000].
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(..=1000))]
     pause_ms: u64,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -49,11 +43,6 @@ fn main() -> ExitCode {
 }
 
 fn run(Args { pause_ms }: Args) -> anyhow::Result<()> {
-    ensure!(
-        pause_ms <= 1000,
-        "--pause-ms must be at most 1000, got {pause_ms}"
-    );
-
     println!("== one message ==");
     let (tx, rx) = mpsc::channel();
     // `move` hands the thread the `Sender`; main keeps the `Receiver`.
@@ -76,19 +65,17 @@ fn run(Args { pause_ms }: Args) -> anyhow::Result<()> {
     let pause = Duration::from_millis(pause_ms);
     let sender = thread::spawn(move || {
         let vals = ["hi", "from", "the", "thread"].map(String::from);
-        let count = vals.len();
         for val in vals {
             // The `String` moves into the channel: this thread cannot touch it again.
             tx.send(val)
                 .expect("main iterates over rx until tx is dropped");
             thread::sleep(pause); // main is blocked in `for` meanwhile
         }
-        println!("sender: sent {count} values, dropping tx");
+        println!("sender: sent 4 values, dropping tx");
         drop(tx); // the last Sender: this is what ends main's loop
     });
     let mut got = 0;
-    // Iterating a Receiver blocks for each value and ends when the channel is
-    // empty and every Sender has been dropped.
+    // Blocks for each value; ends when the channel is empty and every Sender is gone.
     for received in rx {
         println!("Got: {received}");
         got += 1;

@@ -19,27 +19,26 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use anyhow::{anyhow, ensure};
+use anyhow::anyhow;
 use clap::Parser;
 
 /// N producers, M messages each, one receiver.
 #[derive(Parser)]
 struct Args {
-    /// How many producer threads, each with its own clone of the Sender.
-    #[arg(long, default_value_t = 3)]
-    producers: usize,
-    /// How many messages each producer sends.
-    #[arg(long, default_value_t = 4)]
-    messages: usize,
-    /// Milliseconds a producer waits between sends, so the producers'
-    /// messages interleave visibly.
-    #[arg(long, default_value_t = 5)]
+    /// How many producer threads, each with its own clone of the Sender [1-64].
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=64))]
+    producers: u32,
+    /// How many messages each producer sends [1-10000].
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    messages: u32,
+    /// Milliseconds a producer waits between sends, so the producers' messages
+    /// interleave visibly [0-1000].
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(..=1000))]
     pause_ms: u64,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -47,41 +46,30 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(args: Args) -> anyhow::Result<()> {
-    let Args {
+fn run(
+    Args {
         producers,
         messages,
         pause_ms,
-    } = args;
-    ensure!(
-        (1..=64).contains(&producers),
-        "--producers must be between 1 and 64, got {producers}"
-    );
-    ensure!(
-        (1..=10_000).contains(&messages),
-        "--messages must be between 1 and 10000, got {messages}"
-    );
-    ensure!(
-        pause_ms <= 1000,
-        "--pause-ms must be at most 1000, got {pause_ms}"
-    );
-
+    }: Args,
+) -> anyhow::Result<()> {
     let (tx, rx) = mpsc::channel();
     let pause = Duration::from_millis(pause_ms);
-    let mut handles = Vec::new();
-    for p in 0..producers {
-        // Each producer owns a clone; all clones feed the same Receiver.
-        let tx = tx.clone();
-        handles.push(thread::spawn(move || {
-            for i in 0..messages {
-                tx.send((p, i))
-                    .expect("main receives until every Sender is dropped");
-                thread::sleep(pause);
-            }
-            println!("producer {p}: sent {messages} messages, dropping its Sender");
-            drop(tx);
-        }));
-    }
+    let handles: Vec<_> = (0..producers)
+        .map(|p| {
+            // Each producer owns a clone; all clones feed the same Receiver.
+            let tx = tx.clone();
+            thread::spawn(move || {
+                for i in 0..messages {
+                    tx.send((p, i))
+                        .expect("main receives until every Sender is dropped");
+                    thread::sleep(pause);
+                }
+                println!("producer {p}: sent {messages} messages, dropping its Sender");
+                drop(tx);
+            })
+        })
+        .collect();
     // Main's own Sender would keep the channel open forever: drop it.
     drop(tx);
 

@@ -3,18 +3,15 @@
 //! `sync_channel(0)`, where every `send` waits for a `recv`.
 //!
 //! After each `send` returns, the producer prints how many items are *in
-//! flight*, defined as: sends that have returned, minus receives the consumer
-//! has begun. The consumer bumps its counter just before each `recv`. This
-//! never exceeds the capacity k: send number s can return only once the buffer
-//! had room for it, that is once the consumer had taken item s - k (with k = 0,
-//! item s itself); the consumer counted that receive before making it, and the
-//! hand-off makes the count visible to the producer whose send it unblocked.
-//! (That last step is std's implementation rather than a documented promise:
-//! a `recv` frees its slot with a Release store that the next `send` of that
-//! slot reads with Acquire.) The more obvious counts overshoot: bumping after `recv` returns
-//! can read k + 1 (the consumer has taken an item but not counted it yet, and
-//! the freed slot already let the next send through), and bumping before
-//! `send` adds one more (a producer blocked in `send` counts its item too).
+//! flight*: sends that have returned, minus receives the consumer has begun
+//! (it bumps its counter just before each `recv`). This never exceeds the
+//! capacity k: send number s can return only once the consumer had taken item
+//! s - k (with k = 0, item s itself), and the hand-off makes that count visible
+//! to the producer whose send it unblocked. (That last step is std's
+//! implementation rather than a documented promise: a `recv` frees its slot
+//! with a Release store that the next `send` of that slot reads with Acquire.)
+//! The obvious counts overshoot: bumping after `recv` returns can read k + 1,
+//! and bumping before `send` adds one more (a blocked producer counts its item).
 //!
 //! The `producer` and `consumer` lines interleave differently from run to run,
 //! and so does the printed maximum (it usually reaches k, because the consumer
@@ -35,25 +32,26 @@ use std::time::Duration;
 
 use anyhow::{anyhow, ensure};
 use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 
 /// A fast producer and a slow consumer over bounded channels.
 #[derive(Parser)]
 struct Args {
-    /// Buffer size of the bounded channel (the rendezvous channel runs after it).
-    #[arg(long, default_value_t = 3)]
+    /// Buffer size of the bounded channel [1-1000] (the rendezvous channel,
+    /// capacity 0, runs after it anyway).
+    #[arg(long, default_value_t = 3, value_parser = RangedU64ValueParser::<usize>::new().range(1..=1000))]
     capacity: usize,
-    /// How many items the producer sends through each channel.
-    #[arg(long, default_value_t = 8)]
+    /// How many items the producer sends through each channel [1-10000].
+    #[arg(long, default_value_t = 8, value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000))]
     items: usize,
-    /// Milliseconds the consumer spends on each item: a slow consumer, so the
-    /// buffer fills up and the producer has to wait.
-    #[arg(long, default_value_t = 10)]
+    /// Milliseconds the consumer spends on each item, so the buffer fills up
+    /// and the producer has to wait [0-1000].
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(..=1000))]
     consumer_ms: u64,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -61,26 +59,14 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(args: Args) -> anyhow::Result<()> {
-    let Args {
+fn run(
+    Args {
         capacity,
         items,
         consumer_ms,
-    } = args;
-    ensure!(
-        (1..=1000).contains(&capacity),
-        "--capacity must be between 1 and 1000, got {capacity} (the rendezvous channel, capacity 0, runs anyway)"
-    );
-    ensure!(
-        (1..=10_000).contains(&items),
-        "--items must be between 1 and 10000, got {items}"
-    );
-    ensure!(
-        consumer_ms <= 1000,
-        "--consumer-ms must be at most 1000, got {consumer_ms}"
-    );
+    }: Args,
+) -> anyhow::Result<()> {
     let pause = Duration::from_millis(consumer_ms);
-
     demo(capacity, items, pause)?;
     demo(0, items, pause)?;
     println!("Every item arrived in order; items in flight never exceeded the bound");
@@ -122,8 +108,7 @@ fn demo(capacity: usize, items: usize, pause: Duration) -> anyhow::Result<()> {
             // Blocks while the buffer holds `capacity` items (always, for 0).
             tx.send(value)
                 .expect("the consumer receives until the Sender is dropped");
-            // Can be "negative" (the consumer is already waiting for the next
-            // item): that is nothing in flight.
+            // "Negative" (the consumer already waits for the next item) is 0.
             let in_flight = sent.saturating_sub(begun.load(Ordering::Relaxed));
             println!("producer: sent {value}, in flight {in_flight}");
             max_in_flight = max_in_flight.max(in_flight);

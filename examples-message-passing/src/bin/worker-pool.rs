@@ -10,11 +10,10 @@
 //! the total is always the same.
 //!
 //! With std's channel the same design needs `Arc<Mutex<Receiver<Job>>>`, as in
-//! the Rust book's thread pool (ch. 21; ch. 20 in older editions): `std::sync::mpsc::Receiver` is single
-//! consumer, neither `Clone` nor `Sync`, so the workers share one behind a
-//! lock; and `Arc` because a `thread::spawn`ed worker must own what it uses
-//! (`'static`), so each holds a counted handle to that one `Mutex` (with
-//! `thread::scope`, a plain `&Mutex<Receiver<Job>>` would do). Each worker must lock, `recv` and unlock *before* running the job:
+//! the Rust book's thread pool (ch. 21): `mpsc::Receiver` is single consumer,
+//! neither `Clone` nor `Sync`, so the workers share one behind a lock, and
+//! `Arc` because a `thread::spawn`ed worker must own what it uses (`'static`).
+//! Each worker must lock, `recv` and unlock *before* running the job:
 //! `let job = rx.lock().unwrap().recv();` drops the guard at the `;`, while in
 //! `while let Ok(job) = rx.lock().unwrap().recv() { .. }` the guard lives to
 //! the end of the body and the pool runs one job at a time. crossbeam's
@@ -31,25 +30,25 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow, ensure};
 use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 use crossbeam::channel::unbounded;
 
 /// Fan out jobs to N workers, fan their results back in.
 #[derive(Parser)]
 struct Args {
-    /// How many worker threads share the job queue.
-    #[arg(long, default_value_t = 4)]
+    /// How many worker threads share the job queue [1-256].
+    #[arg(long, default_value_t = 4, value_parser = RangedU64ValueParser::<usize>::new().range(1..=256))]
     workers: usize,
-    /// How many jobs to queue (job j computes j squared).
-    #[arg(long, default_value_t = 20)]
+    /// How many jobs to queue (job j computes j squared) [1-100000].
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     jobs: u64,
-    /// Milliseconds each job takes, so the jobs spread over the workers.
-    #[arg(long, default_value_t = 5)]
+    /// Milliseconds each job takes, so the jobs spread over the workers [0-1000].
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(..=1000))]
     job_ms: u64,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -58,24 +57,8 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let Args {
-        workers,
-        jobs,
-        job_ms,
-    } = args;
-    ensure!(
-        (1..=256).contains(&workers),
-        "--workers must be between 1 and 256, got {workers}"
-    );
-    ensure!(
-        (1..=100_000).contains(&jobs),
-        "--jobs must be between 1 and 100000, got {jobs}"
-    );
-    ensure!(
-        job_ms <= 1000,
-        "--job-ms must be at most 1000, got {job_ms}"
-    );
-    let job_time = Duration::from_millis(job_ms);
+    let (workers, jobs) = (args.workers, args.jobs);
+    let job_time = Duration::from_millis(args.job_ms);
 
     let (job_tx, job_rx) = unbounded::<u64>();
     let (result_tx, result_rx) = unbounded::<(usize, u64, u64)>();
