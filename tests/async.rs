@@ -191,10 +191,10 @@ fn async_basics_futures_run_only_when_awaited_and_join_overlaps_them() {
 fn async_basics_refuses_zero_latency_and_zero_fetches() {
     recipe!("async-basics")
         .run(["--latency-ms", "0"])
-        .fails_with_one_line_naming("--latency-ms");
+        .refused_by_clap_naming("--latency-ms");
     recipe!("async-basics")
         .run(["--fetches", "0"])
-        .fails_with_one_line_naming("--fetches");
+        .refused_by_clap_naming("--fetches");
 }
 
 // ---------------------------------------------------------------- tokio-tasks
@@ -220,8 +220,25 @@ fn task_results(run: &Run) -> Vec<(u64, String, u64)> {
 fn tokio_tasks_every_result_arrives_once_from_the_worker_threads() {
     let tasks = 2000;
     let run = recipe!("tokio-tasks")
-        .run(["--tasks", "2000", "--workers", "2"])
+        .run(["--tasks", "2000", "--workers", "2", "--meet"])
         .success();
+    // `--meet`: tasks 0 and 1 each blocked their thread at a barrier until the
+    // other came, so two workers ran at once; a runtime with fewer worker
+    // threads than asked for hangs there and fails at the deadline.
+    let mut met: Vec<(u64, &str)> = run
+        .lines_starting_with("meet: task ")
+        .into_iter()
+        .map(|l| {
+            let (id, thread) = l["meet: task ".len()..]
+                .split_once(" passed the barrier on ")
+                .unwrap_or_else(|| panic!("bad meet line {l:?}"));
+            (id.parse().expect("a task id"), thread)
+        })
+        .collect();
+    met.sort();
+    let (ids, threads): (Vec<u64>, BTreeSet<&str>) = met.into_iter().unzip();
+    assert_eq!(ids, [0, 1], "{}", run.dump());
+    assert_eq!(threads, BTreeSet::from(["worker-0", "worker-1"]), "{}", run.dump());
     assert_eq!(run.value_of("one spawned task returned "), "42");
     assert_eq!(
         run.lines_starting_with("an aborted task reports: cancelled")
@@ -282,10 +299,10 @@ fn tokio_tasks_one_worker_runs_every_task() {
 fn tokio_tasks_refuses_zero_workers_and_zero_tasks() {
     recipe!("tokio-tasks")
         .run(["--workers", "0"])
-        .fails_with_one_line_naming("--workers");
+        .refused_by_clap_naming("--workers");
     recipe!("tokio-tasks")
         .run(["--tasks", "0"])
-        .fails_with_one_line_naming("--tasks");
+        .refused_by_clap_naming("--tasks");
 }
 
 // ---------------------------------------------------------------- async-channels
@@ -730,4 +747,59 @@ fn semaphore_refuses_zero_sizes() {
             .run([option, "0"])
             .fails_with_one_line_naming(option);
     }
+}
+
+// ---- async pitfalls ----
+
+/// The `start`/`end` events of one run of `blocking-the-executor`, as
+/// (task, started?) in the order printed.
+fn task_events(run: &Run, how: &str) -> Vec<(u32, bool)> {
+    run.lines_starting_with(&format!("{how}: task "))
+        .iter()
+        .map(|line| {
+            let rest = &line[how.len() + ": task ".len()..];
+            let (task, what) = rest.split_once(' ').expect("task <i> start|end");
+            (task.parse().expect("a task number"), what == "start")
+        })
+        .collect()
+}
+
+#[test]
+fn blocking_the_executor_serialises_tasks_and_each_fix_overlaps_them() {
+    let run = recipe!("blocking-the-executor")
+        .run(["--tasks", "4", "--work-ms", "8"])
+        .success();
+    // Blocking: each task ends before the next one starts, in spawn order.
+    let serial: Vec<_> = (0..4).flat_map(|i| [(i, true), (i, false)]).collect();
+    assert_eq!(task_events(&run, "thread::sleep"), serial, "{}", run.dump());
+    // So the blocking run lasted at least the sum of the tasks' work.
+    let took = run.value_of("thread::sleep: 4 tasks took ");
+    let ms: u64 = took.split(' ').next().unwrap().parse().unwrap();
+    assert!(ms >= 4 * 8, "{}", run.dump());
+    // Each fix: every task starts before any task ends, and each ends once.
+    for how in ["time::sleep", "spawn_blocking", "yield_now"] {
+        let events = task_events(&run, how);
+        let (starts, ends) = events.split_at(4);
+        assert!(starts.iter().all(|&(_, s)| s), "{how}\n{}", run.dump());
+        let mut ended: Vec<u32> = ends.iter().filter(|e| !e.1).map(|e| e.0).collect();
+        ended.sort_unstable();
+        assert_eq!(ended, [0, 1, 2, 3], "{how}\n{}", run.dump());
+    }
+    assert_eq!(
+        run.last_line(),
+        "On one runtime thread: thread::sleep one after another, time::sleep overlapped, \
+         spawn_blocking overlapped, yield_now overlapped"
+    );
+}
+
+#[test]
+fn blocking_the_executor_explains_and_checks_its_options() {
+    let run = recipe!("blocking-the-executor").run(["--help"]);
+    run.lists_options(&["--tasks", "--work-ms", "[2-16]"]);
+    recipe!("blocking-the-executor")
+        .run(["--tasks", "1"])
+        .refused_by_clap_naming("--tasks");
+    recipe!("blocking-the-executor")
+        .run(["--work-ms", "0"])
+        .refused_by_clap_naming("--work-ms");
 }
