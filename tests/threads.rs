@@ -455,6 +455,46 @@ fn sha256_files_default_demo_tree_hashes_every_iso() {
     );
 }
 
+/// Runs `recipe` twice at once with one shared `TMPDIR`; returns the two runs.
+fn two_runs_at_once(recipe: &common::Recipe, tmpdir: &std::path::Path) -> [common::Run; 2] {
+    std::thread::scope(|s| {
+        let runs = [(); 2].map(|()| s.spawn(|| recipe.run_in(tmpdir, NO_ARGS)));
+        runs.map(|run| run.join().expect("the run's thread does not panic"))
+    })
+}
+
+/// The demo trees of two runs at once, with one `TMPDIR`: each run's own
+/// directory, both still there afterwards at the printed paths.
+fn assert_own_demo_trees(prefix: &str, tmpdir: &std::path::Path, printed: [&str; 2]) {
+    assert_ne!(printed[0], printed[1], "two runs shared a demo tree");
+    for tree in printed {
+        let tree = std::path::Path::new(tree);
+        assert_eq!(tree.parent(), Some(tmpdir), "{}", tree.display());
+        let name = tree.file_name().unwrap().to_string_lossy();
+        assert!(name.starts_with(prefix), "{name}");
+        assert!(tree.is_dir(), "{} was not kept", tree.display());
+    }
+}
+
+#[test]
+fn sha256_files_runs_at_once_each_hash_their_own_demo_tree() {
+    let tmp = TempDir::new().unwrap();
+    let runs = two_runs_at_once(&recipe!("sha256-files"), tmp.path());
+    let trees = runs.each_ref().map(|run| {
+        // The paths and the summary name the tree: stderr's last line.
+        let summary = run.stderr.strip_prefix("Hashed 7 *.iso files under ");
+        let tree = summary.and_then(|s| s.split(" with ").next());
+        tree.unwrap_or_else(|| panic!("{}", run.dump()))
+    });
+    assert_own_demo_trees("sha256-files-demo-", tmp.path(), trees);
+    for (run, tree) in runs.iter().zip(trees) {
+        assert_eq!(run.code, Some(0), "{}", run.dump());
+        let sums = sums(&run.stdout);
+        assert_eq!(sums.len(), 7, "{}", run.dump());
+        assert!(sums.iter().all(|(_, path)| path.starts_with(tree)));
+    }
+}
+
 #[test]
 fn sha256_files_missing_directory_is_a_one_line_error() {
     recipe!("sha256-files")
@@ -599,6 +639,65 @@ fn fractal_unwritable_output_is_a_one_line_error() {
         .fails_with_one_line_naming("no/such/dir/julia.png");
 }
 
+/// `/dev/full` refuses every write with ENOSPC. A 10x10 PNG fits in the
+/// buffer of a `BufWriter`, whose drop swallows the error of its last write:
+/// the recipe must own the writer, flush it, and report the failure.
+#[cfg(target_os = "linux")]
+#[test]
+fn fractal_output_to_a_full_device_is_a_one_line_error() {
+    use std::os::unix::fs::FileTypeExt;
+    let run = recipe!("fractal")
+        .run(["--width", "10", "--height", "10", "--output", "/dev/full"])
+        .fails_with_one_line_naming("/dev/full");
+    assert!(
+        run.stderr.contains("No space left on device"),
+        "{}",
+        run.dump()
+    );
+    assert!(
+        run.lines_starting_with("Wrote").is_empty(),
+        "{}",
+        run.dump()
+    );
+    // Written to in place, never renamed over: it is still the device.
+    let full = fs::metadata("/dev/full").unwrap();
+    assert!(full.file_type().is_char_device());
+}
+
+/// A write that fails half-way, even for root: past a file-size limit
+/// (`ulimit -f`, in 512-byte blocks) `write` fails with EFBIG (SIGXFSZ is
+/// ignored, so the recipe sees the error instead of being killed). The PNG is
+/// written under a temporary name and renamed into place, so nothing is left
+/// under the final name and a file already there keeps its contents.
+#[cfg(target_os = "linux")]
+#[test]
+fn fractal_failed_write_leaves_no_file_under_the_final_name() {
+    let dir = TempDir::new().unwrap();
+    let limited =
+        recipe!("fractal").under(["sh", "-c", "trap '' XFSZ; ulimit -f 8; exec \"$0\" \"$@\""]);
+    let (fresh, existing) = (
+        dir.path().join("fresh.png"),
+        dir.path().join("existing.png"),
+    );
+    fs::write(&existing, b"the previous picture").unwrap();
+    for output in [&fresh, &existing] {
+        let output = output.to_str().unwrap();
+        // 320x240 is a PNG of well over 4 KiB.
+        let run = limited
+            .run(["--width", "320", "--height", "240", "--output", output])
+            .fails_with_one_line_naming(output);
+        assert!(run.stderr.contains("File too large"), "{}", run.dump());
+    }
+    assert!(!fresh.exists(), "a truncated {} was left", fresh.display());
+    assert_eq!(fs::read(&existing).unwrap(), b"the previous picture");
+    // No temporary file left behind either.
+    let left: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["existing.png"]);
+}
+
 // ------------------------------------------------------------------ dir-size
 
 #[test]
@@ -672,6 +771,26 @@ fn dir_size_default_demo_tree_has_2000_files() {
         "{}",
         run.dump()
     );
+}
+
+#[test]
+fn dir_size_runs_at_once_each_measure_their_own_demo_tree() {
+    let tmp = TempDir::new().unwrap();
+    let runs = two_runs_at_once(&recipe!("dir-size"), tmp.path());
+    let trees = runs.each_ref().map(|run| run.value_of("Demo tree: "));
+    assert_own_demo_trees("dir-size-demo-", tmp.path(), trees);
+    for (run, tree) in runs.iter().zip(trees) {
+        assert_eq!(run.code, Some(0), "{}", run.dump());
+        assert_eq!(run.parsed::<u64>("Files: "), 2000, "{}", run.dump());
+        assert!(
+            run.last_line().ends_with(&format!(
+                " bytes under {tree} (0 failed, {} threads)",
+                cores()
+            )),
+            "{}",
+            run.dump()
+        );
+    }
 }
 
 #[test]

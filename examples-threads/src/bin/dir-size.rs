@@ -133,15 +133,15 @@ fn add_file(path: &Path, totals: &Totals) {
 
 // ---- demo inputs ----
 
-/// 8 folders of 250 files of varied sizes under `$TMPDIR/concurrency-cookbook/`,
-/// recreated on every run.
+/// 2000 files of varied sizes in 8 folders, in a new directory under
+/// `$TMPDIR`, its own for each run (so two runs never read each other's
+/// half-written files) and kept afterwards at the printed path.
 fn demo_tree() -> anyhow::Result<PathBuf> {
-    let root = std::env::temp_dir()
-        .join("concurrency-cookbook")
-        .join("dir-size-demo");
-    if root.exists() {
-        fs::remove_dir_all(&root).with_context(|| format!("removing {}", root.display()))?;
-    }
+    let root = tempfile::Builder::new()
+        .prefix("dir-size-demo-")
+        .tempdir()
+        .context("creating a directory in the temp directory")?
+        .keep();
     for d in 0..8 {
         let sub = root.join(format!("folder-{d}")).join("nested");
         fs::create_dir_all(&sub).with_context(|| format!("creating {}", sub.display()))?;

@@ -19,7 +19,10 @@
 //! cargo run --release -p examples-threads --bin fractal -- --width 3840 --height 2160 --output julia.png
 //! ```
 
-use std::path::PathBuf;
+use std::fs::{self, File};
+use std::io::{self, Cursor, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Instant;
@@ -92,12 +95,38 @@ fn run(args: Args) -> anyhow::Result<()> {
         started.elapsed()
     );
 
-    let image = RgbImage::from_raw(width, height, pixels)
-        .expect("the buffer holds width x height RGB pixels");
-    image
-        .save_with_format(&output, ImageFormat::Png)
-        .with_context(|| format!("writing {}", output.display()))?;
+    // Encoded in memory, then written with a writer we own: `image`'s `save`
+    // writes through a `BufWriter` whose drop swallows the last write's error.
+    let mut png = Vec::new();
+    RgbImage::from_raw(width, height, pixels)
+        .expect("the buffer holds width x height RGB pixels")
+        .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+        .context("encoding the PNG")?;
+    write_file(&output, &png).with_context(|| format!("writing {}", output.display()))?;
     println!("Wrote {width}x{height} PNG to {}", output.display());
+    Ok(())
+}
+
+/// Writes `bytes` under a temporary name in `path`'s directory, then renames
+/// it to `path`: a failed write never leaves a truncated file there. A path
+/// that exists and is not a regular file (`/dev/stdout`, a pipe) is written
+/// in place: renaming over a device would replace the device.
+fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let mut file = File::options().write(true).open(path)?;
+        file.write_all(bytes)?;
+        return file.flush();
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::Builder::new()
+        .permissions(fs::Permissions::from_mode(0o666)) // less the umask, as `File::create`
+        .tempfile_in(dir)?;
+    file.write_all(bytes)?;
+    file.flush()?;
+    file.persist(path)?;
     Ok(())
 }
 

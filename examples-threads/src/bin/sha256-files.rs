@@ -10,7 +10,7 @@
 //! Results arrive in whatever order the jobs finish; the recipe sorts them by
 //! path, so stdout is the same on every run and is exactly `sha256sum`'s format
 //! (`<hex>  <path>`): save it and check it with `sha256sum -c`. Everything
-//! else (the demo tree's location, errors, the summary) goes to stderr. A file
+//! else (errors, and the summary naming the directory) goes to stderr. A file
 //! that cannot be read is reported and counted, the others are still hashed,
 //! and the exit code is 1, as with `sha256sum`. Symbolic links are not
 //! followed unless `--follow-links` is given.
@@ -183,16 +183,16 @@ fn hex(bytes: &[u8]) -> String {
 
 // ---- demo inputs ----
 
-/// A small tree of "disc images" under `$TMPDIR/concurrency-cookbook/`,
-/// recreated on every run: nested folders, an empty file, `abc`, mixed-case
-/// extensions, files that do not match, and one file of several MiB.
+/// A small tree of "disc images" in a new directory under `$TMPDIR`, its own
+/// for each run (so two runs never read each other's half-written files) and
+/// kept afterwards (the summary names it): nested folders, an empty file, `abc`,
+/// mixed-case extensions, files that do not match, and files of several MiB.
 fn demo_tree() -> anyhow::Result<PathBuf> {
-    let root = std::env::temp_dir()
-        .join("concurrency-cookbook")
-        .join("sha256-files-demo");
-    if root.exists() {
-        fs::remove_dir_all(&root).with_context(|| format!("removing {}", root.display()))?;
-    }
+    let root = tempfile::Builder::new()
+        .prefix("sha256-files-demo-")
+        .tempdir()
+        .context("creating a directory in the temp directory")?
+        .keep();
     let files: [(&str, usize); 10] = [
         ("empty.iso", 0),
         ("abc.iso", 3),
@@ -216,7 +216,6 @@ fn demo_tree() -> anyhow::Result<PathBuf> {
         };
         fs::write(&path, contents).with_context(|| format!("writing {}", path.display()))?;
     }
-    eprintln!("Demo tree: {}", root.display());
     Ok(root)
 }
 
