@@ -238,7 +238,12 @@ fn tokio_tasks_every_result_arrives_once_from_the_worker_threads() {
     met.sort();
     let (ids, threads): (Vec<u64>, BTreeSet<&str>) = met.into_iter().unzip();
     assert_eq!(ids, [0, 1], "{}", run.dump());
-    assert_eq!(threads, BTreeSet::from(["worker-0", "worker-1"]), "{}", run.dump());
+    assert_eq!(
+        threads,
+        BTreeSet::from(["worker-0", "worker-1"]),
+        "{}",
+        run.dump()
+    );
     assert_eq!(run.value_of("one spawned task returned "), "42");
     assert_eq!(
         run.lines_starting_with("an aborted task reports: cancelled")
@@ -802,4 +807,44 @@ fn blocking_the_executor_explains_and_checks_its_options() {
     recipe!("blocking-the-executor")
         .run(["--work-ms", "0"])
         .refused_by_clap_naming("--work-ms");
+}
+
+#[test]
+fn lock_across_await_both_fixes_count_exactly_and_the_split_loses_all_but_one_per_round() {
+    for workers in ["1", "3"] {
+        let run = recipe!("lock-across-await")
+            .run(["--tasks", "40", "--rounds", "25", "--workers", workers])
+            .success();
+        // Many tasks on several threads: no increment lost under either fix.
+        assert_eq!(
+            run.value_of("guard dropped before .await (std Mutex): "),
+            "1000 of 1000 increments"
+        );
+        assert_eq!(
+            run.value_of("guard held across .await (tokio Mutex): "),
+            "1000 of 1000 increments"
+        );
+        // The split read/write on one thread: every task read the same value
+        // each round, so exactly one increment per round survived.
+        assert_eq!(
+            run.value_of("read and write split by .await (std Mutex): "),
+            "25 of 1000 increments, 975 lost"
+        );
+    }
+    let run = recipe!("lock-across-await").run(NO_ARGS).success();
+    assert_eq!(
+        run.last_line(),
+        "Scoped std guard: 500/500, tokio guard across .await: 500/500, split read/write: 490 lost"
+    );
+}
+
+#[test]
+fn lock_across_await_explains_and_checks_its_options() {
+    let run = recipe!("lock-across-await").run(["--help"]);
+    run.lists_options(&["--tasks", "--rounds", "--workers", "[1-50]"]);
+    for (option, bad) in [("--tasks", "51"), ("--rounds", "0"), ("--workers", "0")] {
+        recipe!("lock-across-await")
+            .run([option, bad])
+            .refused_by_clap_naming(option);
+    }
 }

@@ -24,7 +24,6 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::ensure;
 use clap::Parser;
 use futures::future::join_all;
 use tokio::time::{Instant, sleep};
@@ -32,17 +31,16 @@ use tokio::time::{Instant, sleep};
 /// Lazy futures, `.await` in sequence, `join!` and `join_all`, on one thread.
 #[derive(Parser)]
 struct Args {
-    /// Simulated I/O latency of one fetch, in milliseconds (fetch `a` takes twice this).
-    #[arg(long, default_value_t = 30)]
+    /// Simulated I/O latency of one fetch, in milliseconds; fetch `a` takes twice this [1-10000].
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     latency_ms: u64,
-    /// How many fetches `join_all` runs at once.
-    #[arg(long, default_value_t = 3)]
+    /// How many fetches `join_all` runs at once [1-1000].
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
     fetches: u64,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -59,14 +57,6 @@ async fn run(
         fetches,
     }: Args,
 ) -> anyhow::Result<()> {
-    ensure!(
-        (1..=10_000).contains(&latency_ms),
-        "--latency-ms must be between 1 and 10000, got {latency_ms}"
-    );
-    ensure!(
-        (1..=1000).contains(&fetches),
-        "--fetches must be between 1 and 1000, got {fetches}"
-    );
     let (slow, fast) = (2 * latency_ms, latency_ms);
 
     // 1. Calling an async fn only builds the future; nothing has run yet.

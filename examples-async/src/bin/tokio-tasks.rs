@@ -25,10 +25,12 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 use tokio::runtime::Builder;
 use tokio::task::JoinSet;
 use tokio::time::sleep;
@@ -36,17 +38,20 @@ use tokio::time::sleep;
 /// Spawn many short tasks onto a few worker threads and collect every result.
 #[derive(Parser)]
 struct Args {
-    /// How many tasks to spawn into the `JoinSet`.
-    #[arg(long, default_value_t = 40)]
+    /// How many tasks to spawn into the `JoinSet` [1-100000].
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     tasks: u64,
-    /// How many worker threads the runtime runs them on.
-    #[arg(long, default_value_t = 2)]
+    /// How many worker threads the runtime runs them on [1-64].
+    #[arg(long, default_value_t = 2, value_parser = RangedU64ValueParser::<usize>::new().range(1..=64))]
     workers: usize,
+    /// Test only: the first `--workers` tasks meet at a barrier that blocks
+    /// their threads, so the run ends only if that many workers run at once.
+    #[arg(long, hide = true)]
+    meet: bool,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -54,15 +59,13 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(Args { tasks, workers }: Args) -> anyhow::Result<()> {
-    ensure!(
-        (1..=100_000).contains(&tasks),
-        "--tasks must be between 1 and 100000, got {tasks}"
-    );
-    ensure!(
-        (1..=64).contains(&workers),
-        "--workers must be between 1 and 64, got {workers}"
-    );
+fn run(
+    Args {
+        tasks,
+        workers,
+        meet,
+    }: Args,
+) -> anyhow::Result<()> {
     // Built by hand rather than with `#[tokio::main]`, to choose the number of
     // worker threads and name them, so each result can say where it ran.
     let next = AtomicUsize::new(0);
@@ -72,13 +75,16 @@ fn run(Args { tasks, workers }: Args) -> anyhow::Result<()> {
         .enable_time()
         .build()
         .context("starting the tokio runtime")?;
+    let meet = if meet { workers.min(tasks as usize) } else { 0 };
     // `block_on` runs this future on the main thread; what it spawns runs on the workers.
-    runtime.block_on(spawn_and_collect(tasks))?;
+    runtime.block_on(spawn_and_collect(tasks, meet))?;
     println!("{tasks} tasks on {workers} worker threads: every result collected once");
     Ok(())
 }
 
-async fn spawn_and_collect(tasks: u64) -> anyhow::Result<()> {
+/// Spawns `tasks` tasks and collects their results; the first `meet` of them
+/// first wait for each other (test only, 0 for none).
+async fn spawn_and_collect(tasks: u64, meet: usize) -> anyhow::Result<()> {
     // One task: awaiting its `JoinHandle` gives the value the task returned.
     let answer = tokio::spawn(async { 6 * 7 })
         .await
@@ -94,14 +100,21 @@ async fn spawn_and_collect(tasks: u64) -> anyhow::Result<()> {
         other => bail!("the aborted task was not cancelled: {other:?}"),
     }
 
+    // Test only: a std `Barrier` blocks the *thread*, not just the task, so
+    // the first `meet` tasks pass it only if as many threads run them at once.
+    let barrier = Arc::new(Barrier::new(meet));
     let mut set = JoinSet::new();
     for id in 0..tasks {
+        let meeting = (id < meet as u64).then(|| Arc::clone(&barrier));
         // `async move`: the task owns `id`, since it may outlive this loop.
         set.spawn(async move {
+            if let Some(barrier) = meeting {
+                barrier.wait();
+                println!("meet: task {id} passed the barrier on {}", thread_name());
+            }
             // Simulated I/O: while this task waits, its worker runs other tasks.
             sleep(Duration::from_millis(id % 4)).await;
-            let thread = std::thread::current();
-            (id, id * id, thread.name().unwrap_or("unnamed").to_owned())
+            (id, id * id, thread_name())
         });
     }
 
@@ -125,4 +138,11 @@ async fn spawn_and_collect(tasks: u64) -> anyhow::Result<()> {
         "collected {collected} results from {tasks} tasks"
     );
     Ok(())
+}
+
+fn thread_name() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("unnamed")
+        .to_owned()
 }
