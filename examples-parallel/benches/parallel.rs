@@ -41,6 +41,13 @@ mod parallel_sort;
     dead_code,
     reason = "the benchmark calls the kernels, not the recipe's main"
 )]
+#[path = "../src/bin/sort-on-every-worker.rs"]
+mod sort_on_every_worker;
+
+#[allow(
+    dead_code,
+    reason = "the benchmark calls the kernels, not the recipe's main"
+)]
 #[path = "../src/bin/map-reduce.rs"]
 mod map_reduce;
 
@@ -96,7 +103,7 @@ fn sort(c: &mut Criterion) {
         }),
         (
             "partition + std sort_unstable per worker",
-            parallel_sort::partition_then_sort,
+            sort_on_every_worker::partition_then_sort,
         ),
     ];
     let stable: [(&str, InPlace); 5] = [
@@ -107,14 +114,14 @@ fn sort(c: &mut Criterion) {
         }),
         (
             "std sort per worker + parallel merge",
-            parallel_sort::sort_pieces_then_merge,
+            sort_on_every_worker::sort_pieces_then_merge,
         ),
         ("std sort per worker + parallel merge, buffer reused", |v| {
             // One buffer for every iteration: its pages were written before,
             // so the sort pays no page faults for them.
             let mut buf = REUSED_BUFFER.lock().expect("no benchmark panicked");
             buf.resize(v.len(), 0);
-            parallel_sort::sort_pieces_then_merge_with_buffer(v, &mut buf)
+            sort_on_every_worker::sort_pieces_then_merge_with_buffer(v, &mut buf)
         }),
     ];
     in_place_group(
