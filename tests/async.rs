@@ -421,7 +421,22 @@ fn async_channels_refuses_zero_sizes() {
     for option in ["--capacity", "--subscribers", "--producers", "--messages"] {
         recipe!("async-channels")
             .run([option, "0"])
-            .fails_with_one_line_naming(option);
+            .refused_by_clap_naming(option);
+    }
+}
+
+/// What the header of `async-channels` says of `broadcast`: the capacity is
+/// rounded up to a power of two, so `channel(3)` lets a subscriber fall 4
+/// messages behind and lose none; the 5th unread message costs it the oldest.
+#[tokio::test]
+async fn broadcast_capacity_is_rounded_up_to_a_power_of_two() {
+    use tokio::sync::broadcast::{self, error::RecvError};
+    for (sent, first) in [(4, Ok(0)), (5, Err(RecvError::Lagged(1)))] {
+        let (tx, mut rx) = broadcast::channel(3);
+        for m in 0..sent {
+            tx.send(m).expect("the receiver is alive");
+        }
+        assert_eq!(rx.recv().await, first, "{sent} sent into channel(3)");
     }
 }
 
@@ -543,7 +558,10 @@ fn select_timeout_the_fast_call_completes_and_the_slow_call_really_times_out() {
 fn select_timeout_refuses_latencies_on_the_wrong_side_of_the_deadline() {
     recipe!("select-timeout")
         .run(["--timeout-ms", "0"])
-        .fails_with_one_line_naming("--timeout-ms");
+        .refused_by_clap_naming("--timeout-ms");
+    recipe!("select-timeout")
+        .run(["--slow-ms", "600001"])
+        .refused_by_clap_naming("--slow-ms");
     recipe!("select-timeout")
         .run(["--timeout-ms", "50", "--fast-ms", "50"])
         .fails_with_one_line_naming("--fast-ms");
@@ -585,7 +603,7 @@ fn async_traits_refuses_zero_keys_and_latency() {
     for option in ["--keys", "--latency-ms"] {
         recipe!("async-traits")
             .run([option, "0"])
-            .fails_with_one_line_naming(option);
+            .refused_by_clap_naming(option);
     }
 }
 
@@ -847,4 +865,50 @@ fn lock_across_await_explains_and_checks_its_options() {
             .run([option, bad])
             .refused_by_clap_naming(option);
     }
+}
+
+#[test]
+fn cancellation_safety_loses_every_head_in_the_loop_and_nothing_with_either_fix() {
+    let run = recipe!("cancellation-safety")
+        .run(["--messages", "12"])
+        .success();
+    let sent: Vec<String> = (1..=12).map(|i| format!("message {i} of 12")).collect();
+    let sent_bytes: usize = sent.iter().map(|m| m.len() + 1).sum();
+    let received = |how: &str| -> Vec<String> {
+        let prefix = format!("{how}: received ");
+        run.lines_starting_with(&prefix)
+            .iter()
+            .map(|l| l[prefix.len()..].trim_matches('"').to_owned())
+            .collect()
+    };
+    // The mistake: each line's first piece went down with the dropped read.
+    let tails: Vec<String> = sent.iter().map(|m| m[m.len() / 2..].to_owned()).collect();
+    let heads: usize = sent.iter().map(|m| m.len() / 2).sum();
+    assert_eq!(received("read_line in select!"), tails, "{}", run.dump());
+    assert_eq!(
+        run.value_of("read_line in select!: 0 of 12 lines intact,"),
+        format!("{heads} of {sent_bytes} bytes lost")
+    );
+    // Both fixes: every byte, in order.
+    for how in ["pinned read", "Lines::next_line"] {
+        assert_eq!(received(how), sent, "{how}\n{}", run.dump());
+        assert_eq!(
+            run.value_of(&format!("{how}: 12 of 12 lines intact,")),
+            format!("0 of {sent_bytes} bytes lost")
+        );
+    }
+    let run = recipe!("cancellation-safety").run(NO_ARGS).success();
+    assert_eq!(
+        run.last_line(),
+        "Bytes lost to a ping mid-line: read_line in select! 35, pinned read 0, Lines::next_line 0"
+    );
+}
+
+#[test]
+fn cancellation_safety_explains_and_checks_its_options() {
+    let run = recipe!("cancellation-safety").run(["--help"]);
+    run.lists_options(&["--messages", "[1-1000]"]);
+    recipe!("cancellation-safety")
+        .run(["--messages", "0"])
+        .refused_by_clap_naming("--messages");
 }
