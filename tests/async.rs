@@ -498,7 +498,7 @@ fn streams_refuses_zero_sizes() {
     for option in ["--concurrency", "--items", "--latency-ms"] {
         recipe!("streams")
             .run([option, "0"])
-            .fails_with_one_line_naming(option);
+            .refused_by_clap_naming(option);
     }
 }
 
@@ -706,10 +706,10 @@ fn spawn_blocking_handles_more_jobs_than_numbers_and_tiny_ranges() {
 fn spawn_blocking_refuses_zero_jobs_and_an_empty_range() {
     recipe!("spawn-blocking")
         .run(["--jobs", "0"])
-        .fails_with_one_line_naming("--jobs");
+        .refused_by_clap_naming("--jobs");
     recipe!("spawn-blocking")
         .run(["--n", "0"])
-        .fails_with_one_line_naming("--n");
+        .refused_by_clap_naming("--n");
 }
 
 // ---------------------------------------------------------------- semaphore
@@ -768,7 +768,7 @@ fn semaphore_refuses_zero_sizes() {
     for option in ["--permits", "--tasks", "--latency-ms"] {
         recipe!("semaphore")
             .run([option, "0"])
-            .fails_with_one_line_naming(option);
+            .refused_by_clap_naming(option);
     }
 }
 

@@ -8,7 +8,10 @@
 //!   carries a `oneshot::Sender` for its reply, the usual async request/response.
 //! - `broadcast`: every subscriber receives a clone of every message sent after it
 //!   subscribed. There is no back-pressure: a subscriber more than the capacity
-//!   behind loses the oldest messages (`RecvError::Lagged`), so size it for a burst.
+//!   behind loses the oldest messages (`RecvError::Lagged`), so size it for a
+//!   burst. tokio rounds the capacity up to a power of two (`channel(3)` holds
+//!   4), so a subscriber may fall a little further behind than asked before it
+//!   lags.
 //! - `watch`: one value that changes; receivers see the latest, maybe skipping
 //!   some, and always see the final value.
 //!
@@ -32,6 +35,7 @@ use std::time::Duration;
 
 use anyhow::{Context, ensure};
 use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
@@ -40,23 +44,22 @@ use tokio::time::sleep;
 /// Send messages through each of tokio's async channels and show who got what.
 #[derive(Parser)]
 struct Args {
-    /// Producer tasks sending into the `mpsc` channel.
-    #[arg(long, default_value_t = 3)]
+    /// Producer tasks sending into the `mpsc` channel [1-100].
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=100))]
     producers: u64,
-    /// Messages per producer; also the number of requests, broadcasts and watch updates.
-    #[arg(long, default_value_t = 4)]
+    /// Messages per producer; also the number of requests, broadcasts and watch updates [1-1000].
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1000))]
     messages: u64,
-    /// Subscribers of the `broadcast` channel, and receivers of the `watch` channel.
-    #[arg(long, default_value_t = 3)]
+    /// Subscribers of the `broadcast` channel, and receivers of the `watch` channel [1-100].
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=100))]
     subscribers: u64,
-    /// Capacity of the bounded `mpsc` channel.
-    #[arg(long, default_value_t = 2)]
+    /// Capacity of the bounded `mpsc` channel [1-1024].
+    #[arg(long, default_value_t = 2, value_parser = RangedU64ValueParser::<usize>::new().range(1..=1024))]
     capacity: usize,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -65,30 +68,14 @@ fn main() -> ExitCode {
 }
 
 #[tokio::main]
-async fn run(args: Args) -> anyhow::Result<()> {
-    let Args {
+async fn run(
+    Args {
         producers,
         messages,
         subscribers,
         capacity,
-    } = args;
-    ensure!(
-        (1..=100).contains(&producers),
-        "--producers must be between 1 and 100, got {producers}"
-    );
-    ensure!(
-        (1..=1000).contains(&messages),
-        "--messages must be between 1 and 1000, got {messages}"
-    );
-    ensure!(
-        (1..=100).contains(&subscribers),
-        "--subscribers must be between 1 and 100, got {subscribers}"
-    );
-    ensure!(
-        (1..=1024).contains(&capacity),
-        "--capacity must be between 1 and 1024, got {capacity}"
-    );
-
+    }: Args,
+) -> anyhow::Result<()> {
     let delivered = mpsc_fan_in(producers, messages, capacity).await?;
     let answered = oneshot_replies(messages).await?;
     let broadcast = broadcast_to_all(subscribers, messages).await?;
@@ -146,7 +133,8 @@ struct Request {
     reply: oneshot::Sender<u64>,
 }
 
-/// Sends `requests` requests one at a time and awaits each reply.
+/// Sends `requests` requests one at a time and awaits each reply. Returns how
+/// many were answered.
 async fn oneshot_replies(requests: u64) -> anyhow::Result<u64> {
     let (tx, mut rx) = mpsc::channel::<Request>(1);
     let server = tokio::spawn(async move {
@@ -155,7 +143,6 @@ async fn oneshot_replies(requests: u64) -> anyhow::Result<u64> {
             let _ = reply.send(n * n);
         }
     });
-    let mut answered = 0;
     for n in 1..=requests {
         let (reply, response) = oneshot::channel();
         tx.send(Request { n, reply })
@@ -164,18 +151,16 @@ async fn oneshot_replies(requests: u64) -> anyhow::Result<u64> {
         // One value, or an error if the server dropped the sender unanswered.
         let square = response.await.context("the server dropped a request")?;
         println!("oneshot: {n} squared is {square}");
-        answered += 1;
     }
     drop(tx); // the server's `recv` returns `None` and its loop ends
     server.await.context("the server task failed")?;
-    Ok(answered)
+    Ok(requests) // every request was answered, or we returned an error above
 }
 
 /// Every one of `subscribers` receives each of `messages` broadcasts, in order.
 async fn broadcast_to_all(subscribers: u64, messages: u64) -> anyhow::Result<u64> {
     // Room for the whole burst, so no subscriber can lag behind and lose any.
-    let capacity = usize::try_from(messages).context("--messages does not fit in memory")?;
-    let (tx, _) = broadcast::channel(capacity);
+    let (tx, _) = broadcast::channel(messages as usize);
     let mut set = JoinSet::new();
     for s in 0..subscribers {
         // Subscribe before the first send: a receiver only gets later messages.

@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::{Context, ensure};
+use anyhow::Context;
 use clap::Parser;
 use tokio::task::JoinHandle;
 use tokio::time::sleep;
@@ -40,11 +40,11 @@ use tokio::time::sleep;
 /// Look keys up through a cache in front of a slow store, all through one async trait.
 #[derive(Parser)]
 struct Args {
-    /// How many keys the stores hold (keys 1..=N); each is looked up twice.
-    #[arg(long, default_value_t = 3)]
+    /// How many keys the stores hold (keys 1..=N); each is looked up twice [1-1000].
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
     keys: u32,
-    /// Simulated latency of one read from the slow store, in milliseconds.
-    #[arg(long, default_value_t = 5)]
+    /// Simulated latency of one read from the slow store, in milliseconds [1-1000].
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
     latency_ms: u64,
 }
 
@@ -58,7 +58,6 @@ trait Storage {
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -68,18 +67,13 @@ fn main() -> ExitCode {
 
 #[tokio::main(flavor = "current_thread")]
 async fn run(Args { keys, latency_ms }: Args) -> anyhow::Result<()> {
-    ensure!(
-        (1..=1000).contains(&keys),
-        "--keys must be between 1 and 1000, got {keys}"
-    );
-    ensure!(
-        (1..=1000).contains(&latency_ms),
-        "--latency-ms must be between 1 and 1000, got {latency_ms}"
-    );
     let latency = Duration::from_millis(latency_ms);
 
     // Static dispatch: `Cache<SlowStore>` and its `load` futures are concrete types.
-    let cache = Arc::new(Cache::new(SlowStore::new(demo_data(keys), latency)));
+    let cache = Arc::new(Cache {
+        inner: SlowStore::new(demo_data(keys), latency),
+        hits: Mutex::default(),
+    });
     for pass in ["first", "second"] {
         for key in 1..=keys {
             let value = cache.load(key).await;
@@ -175,15 +169,6 @@ impl Storage for SlowStore {
 struct Cache<S> {
     inner: S,
     hits: Mutex<HashMap<u32, String>>,
-}
-
-impl<S> Cache<S> {
-    fn new(inner: S) -> Self {
-        Cache {
-            inner,
-            hits: Mutex::new(HashMap::new()),
-        }
-    }
 }
 
 impl<S: Storage + Sync> Storage for Cache<S> {

@@ -27,6 +27,7 @@ use std::time::Duration;
 
 use anyhow::{Context, ensure};
 use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::sleep;
@@ -34,20 +35,19 @@ use tokio::time::sleep;
 /// Run many tasks, at most `--permits` at a time.
 #[derive(Parser)]
 struct Args {
-    /// How many tasks to run.
-    #[arg(long, default_value_t = 20)]
+    /// How many tasks to run [1-100000].
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     tasks: u64,
-    /// How many may run at once.
-    #[arg(long, default_value_t = 3)]
+    /// How many may run at once [1-1000].
+    #[arg(long, default_value_t = 3, value_parser = RangedU64ValueParser::<usize>::new().range(1..=1000))]
     permits: usize,
-    /// How long each task holds its permit, in milliseconds (simulated I/O).
-    #[arg(long, default_value_t = 10)]
+    /// How long each task holds its permit, in milliseconds (simulated I/O) [1-1000].
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
     latency_ms: u64,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -65,19 +65,6 @@ async fn run(
         latency_ms,
     }: Args,
 ) -> anyhow::Result<()> {
-    ensure!(
-        (1..=100_000).contains(&tasks),
-        "--tasks must be between 1 and 100000, got {tasks}"
-    );
-    ensure!(
-        (1..=1000).contains(&permits),
-        "--permits must be between 1 and 1000, got {permits}"
-    );
-    ensure!(
-        (1..=1000).contains(&latency_ms),
-        "--latency-ms must be between 1 and 1000, got {latency_ms}"
-    );
-
     let (finished, max) = run_limited(tasks, permits, Duration::from_millis(latency_ms)).await?;
     println!("max in flight: {max} (permits: {permits})");
     println!("{finished} tasks finished with {permits} permits");

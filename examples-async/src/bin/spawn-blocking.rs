@@ -45,17 +45,16 @@ use tokio::time::{MissedTickBehavior, interval};
 /// Count the primes below N three ways: sequentially, with spawn_blocking, with rayon.
 #[derive(Parser)]
 struct Args {
-    /// Count the primes in 0..N.
-    #[arg(long, default_value_t = 1_000_000)]
+    /// Count the primes in 0..N [1-20000000].
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=20_000_000))]
     n: u64,
-    /// Split the range into this many jobs.
-    #[arg(long, default_value_t = 8)]
+    /// Split the range into this many jobs [1-256].
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
     jobs: u64,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -64,14 +63,6 @@ fn main() -> ExitCode {
 }
 
 fn run(Args { n, jobs }: Args) -> anyhow::Result<()> {
-    ensure!(
-        (1..=20_000_000).contains(&n),
-        "--n must be between 1 and 20000000, got {n}"
-    );
-    ensure!(
-        (1..=256).contains(&jobs),
-        "--jobs must be between 1 and 256, got {jobs}"
-    );
     let chunks = split(0..n, jobs);
 
     // The baseline: a plain loop on the main thread, before any runtime exists.
@@ -97,18 +88,16 @@ fn run(Args { n, jobs }: Args) -> anyhow::Result<()> {
         "jobs run off the runtime's thread: inline {inline_off} of {jobs}, \
          spawn_blocking {blocking_off} of {jobs}, rayon {rayon_off} of {jobs}"
     );
-    ensure!(
-        inline == sequential,
-        "the inline count disagrees with the sequential counts"
-    );
-    ensure!(
-        blocking == sequential,
-        "spawn_blocking disagrees with the sequential counts"
-    );
-    ensure!(
-        parallel == sequential,
-        "rayon disagrees with the sequential counts"
-    );
+    for (way, counts) in [
+        ("inline", inline),
+        ("spawn_blocking", blocking),
+        ("rayon", parallel),
+    ] {
+        ensure!(
+            counts == sequential,
+            "{way} disagrees with the sequential counts"
+        );
+    }
     let total: u64 = sequential.iter().sum();
     println!(
         "Primes below {n}: {total}; inline, spawn_blocking and rayon agree with the sequential loop"

@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use anyhow::ensure;
 use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 use futures::stream::{self, StreamExt};
 use std::future::ready;
 use tokio::time::sleep;
@@ -31,20 +32,19 @@ use tokio::time::sleep;
 /// Fetch a stream of items with at most `--concurrency` fetches at a time.
 #[derive(Parser)]
 struct Args {
-    /// How many items the stream yields.
-    #[arg(long, default_value_t = 12)]
+    /// How many items the stream yields [1-100000].
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     items: u64,
-    /// The most fetches in flight at once.
-    #[arg(long, default_value_t = 4)]
+    /// The most fetches in flight at once [1-1000].
+    #[arg(long, default_value_t = 4, value_parser = RangedU64ValueParser::<usize>::new().range(1..=1000))]
     concurrency: usize,
-    /// Simulated latency of one fetch, in milliseconds (items take 1x, 2x or 3x this).
-    #[arg(long, default_value_t = 5)]
+    /// Simulated latency of one fetch, in milliseconds; items take 1x, 2x or 3x this [1-1000].
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
     latency_ms: u64,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -60,19 +60,6 @@ async fn run(
         latency_ms,
     }: Args,
 ) -> anyhow::Result<()> {
-    ensure!(
-        (1..=100_000).contains(&items),
-        "--items must be between 1 and 100000, got {items}"
-    );
-    ensure!(
-        (1..=1000).contains(&concurrency),
-        "--concurrency must be between 1 and 1000, got {concurrency}"
-    );
-    ensure!(
-        (1..=1000).contains(&latency_ms),
-        "--latency-ms must be between 1 and 1000, got {latency_ms}"
-    );
-
     // Adapters build a new stream; nothing runs until it is polled (`collect`).
     let firsts: Vec<u64> = stream::iter(1..=items)
         .filter(|n| ready(n.is_multiple_of(2)))
