@@ -62,87 +62,25 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(Args { n, jobs }: Args) -> anyhow::Result<()> {
+// One thread: the heartbeat task ticks only while the code below awaits.
+#[tokio::main(flavor = "current_thread")]
+async fn run(Args { n, jobs }: Args) -> anyhow::Result<()> {
     let chunks = split(0..n, jobs);
-
-    // The baseline: a plain loop on the main thread, before any runtime exists.
+    // The baseline: a plain loop.
     let sequential: Vec<u64> = chunks.iter().cloned().map(count_primes).collect();
     println!("sequential:     {sequential:?}");
 
-    let Offloaded {
-        inline,
-        blocking,
-        parallel,
-        ticks,
-        off_runtime,
-    } = offload(chunks)?;
-    println!("inline:         {inline:?}");
-    println!("spawn_blocking: {blocking:?}");
-    println!("rayon:          {parallel:?}");
-    let [inline_ticks, blocking_ticks, rayon_ticks] = ticks;
-    println!("heartbeat while counting inline: {inline_ticks} ticks");
-    println!("heartbeat during spawn_blocking: {blocking_ticks} ticks");
-    println!("heartbeat during rayon: {rayon_ticks} ticks");
-    let [inline_off, blocking_off, rayon_off] = off_runtime;
-    println!(
-        "jobs run off the runtime's thread: inline {inline_off} of {jobs}, \
-         spawn_blocking {blocking_off} of {jobs}, rayon {rayon_off} of {jobs}"
-    );
-    for (way, counts) in [
-        ("inline", inline),
-        ("spawn_blocking", blocking),
-        ("rayon", parallel),
-    ] {
-        ensure!(
-            counts == sequential,
-            "{way} disagrees with the sequential counts"
-        );
-    }
-    let total: u64 = sequential.iter().sum();
-    println!(
-        "Primes below {n}: {total}; inline, spawn_blocking and rayon agree with the sequential loop"
-    );
-    Ok(())
-}
-
-/// The counts per chunk done on the runtime's thread, with `spawn_blocking`
-/// and on rayon; for each of the three, how often the heartbeat ticked and
-/// how many jobs ran on another thread than the runtime's.
-struct Offloaded {
-    inline: Vec<u64>,
-    blocking: Vec<u64>,
-    parallel: Vec<u64>,
-    ticks: [u64; 3],
-    off_runtime: [usize; 3],
-}
-
-/// Counts the primes of every chunk three times: inline on the runtime's one
-/// thread (the mistake), with `spawn_blocking`, and on rayon's pool.
-// One thread: the heartbeat runs only while the code below awaits.
-#[tokio::main(flavor = "current_thread")]
-async fn offload(chunks: Vec<Range<u64>>) -> anyhow::Result<Offloaded> {
     // A task that only gets to tick while the runtime's thread is free.
     let ticks = Arc::new(AtomicU64::new(0));
-    let heartbeat = tokio::spawn({
-        let ticks = Arc::clone(&ticks);
-        async move {
-            let mut every = interval(Duration::from_millis(10));
-            // After a stall, tick once, not once for every tick missed.
-            every.set_missed_tick_behavior(MissedTickBehavior::Skip);
-            loop {
-                every.tick().await;
-                ticks.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-    });
-
+    let heartbeat = tokio::spawn(heartbeat(Arc::clone(&ticks)));
     let ticked = || ticks.load(Ordering::Relaxed);
     // Let the heartbeat start (its first tick is immediate).
     task::yield_now().await;
     // This runtime's only thread, which the offloaded jobs must not run on.
     let runtime_thread = thread::current().id();
 
-    // Inline: no `.await` until the counting is done, so nothing else runs.
+    // Inline (the mistake): no `.await` until the counting is done, so
+    // nothing else on this runtime runs.
     let before = ticked();
     let inline: Vec<_> = chunks.iter().cloned().map(count_and_thread).collect();
     let inline_ticks = ticked() - before;
@@ -173,18 +111,47 @@ async fn offload(chunks: Vec<Range<u64>>) -> anyhow::Result<Offloaded> {
     // process, unless the pool was built with a `panic_handler`.)
     let parallel = rx.await.context("the rayon job ended without an answer")?;
     let rayon_ticks = ticked() - before;
-
     heartbeat.abort();
+
     let (inline, inline_off) = split_jobs(inline, runtime_thread);
     let (blocking, blocking_off) = split_jobs(blocking, runtime_thread);
     let (parallel, rayon_off) = split_jobs(parallel, runtime_thread);
-    Ok(Offloaded {
-        inline,
-        blocking,
-        parallel,
-        ticks: [inline_ticks, blocking_ticks, rayon_ticks],
-        off_runtime: [inline_off, blocking_off, rayon_off],
-    })
+    println!("inline:         {inline:?}");
+    println!("spawn_blocking: {blocking:?}");
+    println!("rayon:          {parallel:?}");
+    println!("heartbeat while counting inline: {inline_ticks} ticks");
+    println!("heartbeat during spawn_blocking: {blocking_ticks} ticks");
+    println!("heartbeat during rayon: {rayon_ticks} ticks");
+    println!(
+        "jobs run off the runtime's thread: inline {inline_off} of {jobs}, \
+         spawn_blocking {blocking_off} of {jobs}, rayon {rayon_off} of {jobs}"
+    );
+    for (way, counts) in [
+        ("inline", inline),
+        ("spawn_blocking", blocking),
+        ("rayon", parallel),
+    ] {
+        ensure!(
+            counts == sequential,
+            "{way} disagrees with the sequential counts"
+        );
+    }
+    let total: u64 = sequential.iter().sum();
+    println!(
+        "Primes below {n}: {total}; inline, spawn_blocking and rayon agree with the sequential loop"
+    );
+    Ok(())
+}
+
+/// Counts one tick every 10 ms, whenever it gets to run.
+async fn heartbeat(ticks: Arc<AtomicU64>) {
+    let mut every = interval(Duration::from_millis(10));
+    // After a stall, tick once, not once for every tick missed.
+    every.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    loop {
+        every.tick().await;
+        ticks.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// One job: the primes in `chunk`, and the thread that counted them.
