@@ -912,3 +912,44 @@ fn cancellation_safety_explains_and_checks_its_options() {
         .run(["--messages", "0"])
         .refused_by_clap_naming("--messages");
 }
+
+// ---- how async works underneath ----
+
+/// The number right after `prefix` in the one line that starts with it.
+fn count_after(run: &Run, prefix: &str) -> u64 {
+    let rest = run.value_of(prefix);
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after {prefix:?}\n{}", run.dump()))
+}
+
+#[test]
+fn custom_future_is_polled_twice_and_the_forgetful_one_times_out() {
+    let run = recipe!("custom-future")
+        .run(["--delay-ms", "40"])
+        .success();
+    // Woken once by the timer thread: no busy loop, and not early.
+    assert!(count_after(&run, "Delay: ready after ") >= 40, "{}", run.dump());
+    assert!(run.value_of("Delay: ready after ").ends_with(" ms, polled 2 times"));
+    // Waking itself at once makes the runtime poll it over and over.
+    let busy = run.value_of("SelfWaking: ready after ");
+    let polls: u64 = busy.rsplit(' ').nth(1).unwrap().parse().unwrap();
+    assert!(polls > 2, "{}", run.dump());
+    // Nothing wakes the forgetful future: polled once, then the timeout won.
+    assert!(count_after(&run, "Forgetful: timed out after ") >= 80, "{}", run.dump());
+    assert!(run.value_of("Forgetful: timed out after ").contains(" ms, polled 1 time:"));
+    assert_eq!(
+        run.last_line(),
+        "Delay finished in 2 polls, SelfWaking in more, Forgetful timed out"
+    );
+}
+
+#[test]
+fn custom_future_explains_and_checks_its_options() {
+    let run = recipe!("custom-future").run(["--help"]);
+    run.lists_options(&["--delay-ms", "[1-10000]"]);
+    recipe!("custom-future")
+        .run(["--delay-ms", "0"])
+        .refused_by_clap_naming("--delay-ms");
+}
