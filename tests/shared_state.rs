@@ -119,14 +119,13 @@ fn mutex_counter_loses_no_increment_under_contention() {
 fn mutex_counter_refuses_zero_threads_and_absurd_increments() {
     recipe!("mutex-counter")
         .run(["--threads", "0"])
-        .fails_with_one_line_naming("--threads");
-    // A value that does not even fit the option's type is clap's usage error.
+        .refused_by_clap_naming("--threads");
     recipe!("mutex-counter")
         .run(["--increments", "10000000000"])
-        .failure();
+        .refused_by_clap_naming("--increments");
     recipe!("mutex-counter")
         .run(["--increments", "2000000"])
-        .fails_with_one_line_naming("--increments");
+        .refused_by_clap_naming("--increments");
 }
 
 // ------------------------------------------------------------ atomic-counter
@@ -154,10 +153,10 @@ fn atomic_counter_relaxed_fetch_add_loses_no_increment() {
 fn atomic_counter_refuses_zero_increments() {
     recipe!("atomic-counter")
         .run(["--increments", "0"])
-        .fails_with_one_line_naming("--increments");
+        .refused_by_clap_naming("--increments");
     recipe!("atomic-counter")
         .run(["--threads", "5000"])
-        .fails_with_one_line_naming("--threads");
+        .refused_by_clap_naming("--threads");
 }
 
 // ------------------------------------------------------------------ spinlock
@@ -185,10 +184,10 @@ fn spinlock_counter_loses_no_increment_under_contention() {
 fn spinlock_refuses_zero_increments_and_absurd_threads() {
     recipe!("spinlock")
         .run(["--increments", "0"])
-        .fails_with_one_line_naming("--increments");
+        .refused_by_clap_naming("--increments");
     recipe!("spinlock")
         .run(["--threads", "100000"])
-        .fails_with_one_line_naming("--threads");
+        .refused_by_clap_naming("--threads");
 }
 
 // -------------------------------------------------------------------- rwlock
@@ -260,13 +259,51 @@ fn rwlock_default_run_ends_on_the_last_version() {
 }
 
 #[test]
+fn rwlock_lets_every_reader_hold_the_lock_at_once() {
+    // In this test mode every reader keeps its first read guard until all the
+    // readers hold one (they meet at a barrier): a lock that admitted one
+    // reader at a time (a Mutex) would hang there, and the harness's deadline
+    // fails the test. On one core too: a blocked reader yields the CPU.
+    for recipe in [recipe!("rwlock"), recipe!("rwlock").on_one_cpu()] {
+        let run = recipe
+            .run([
+                "--readers",
+                "6",
+                "--reads",
+                "3",
+                "--writes",
+                "3",
+                "--readers-meet",
+            ])
+            .success();
+        assert_eq!(
+            run.parsed::<usize>("most readers inside the lock at once: "),
+            6
+        );
+        // The writer starts after the meeting: every first read saw version 0.
+        for r in 0..6 {
+            assert_eq!(
+                run.value_of(&format!("reader {r} read 1: ")),
+                "version 0 values [0, 0, 0, 0]",
+                "{}",
+                run.dump()
+            );
+        }
+        assert_eq!(
+            run.last_line(),
+            "6 readers took 3 snapshots each, all whole versions; final version 3"
+        );
+    }
+}
+
+#[test]
 fn rwlock_refuses_zero_readers_and_zero_width() {
     recipe!("rwlock")
         .run(["--readers", "0"])
-        .fails_with_one_line_naming("--readers");
+        .refused_by_clap_naming("--readers");
     recipe!("rwlock")
         .run(["--width", "0"])
-        .fails_with_one_line_naming("--width");
+        .refused_by_clap_naming("--width");
 }
 
 // ------------------------------------------ global-mut-state, global-state-std
@@ -526,10 +563,10 @@ fn barrier_default_run_adds_up() {
 fn barrier_refuses_zero_threads_and_zero_n() {
     recipe!("barrier")
         .run(["--threads", "0"])
-        .fails_with_one_line_naming("--threads");
+        .refused_by_clap_naming("--threads");
     recipe!("barrier")
         .run(["--n", "0"])
-        .fails_with_one_line_naming("--n");
+        .refused_by_clap_naming("--n");
 }
 
 // ------------------------------------------------------------ poisoned-mutex
@@ -875,39 +912,38 @@ fn concurrent_map_refuses_zero_threads_words_and_top() {
 
 const PHILOSOPHERS: [&str; 5] = ["Socrates", "Hypatia", "Plato", "Aristotle", "Pythagoras"];
 
-#[test]
-fn dining_philosophers_each_eats_every_meal_and_never_shares_a_fork() {
-    let meals = 200;
-    let run = recipe!("dining-philosophers")
-        .run(["--meals", &meals.to_string()])
-        .success();
-
-    // The pick-up and put-down lines are printed while holding both forks, so
-    // replaying them in order must never find a fork in two hands.
+/// Replays the `takes fork` / `puts down fork` lines: each is printed under
+/// that fork's lock and names the fork from the number inside it, so their
+/// order is the real order of acquisition. Asserts that no fork is in two
+/// hands, that every philosopher takes the lower-numbered fork first and eats
+/// with both neighbouring forks, and eats `meals` meals in order.
+fn assert_forks_taken_in_ascending_order(run: &Run, meals: u64) {
     let mut holder: [Option<&str>; 5] = [None; 5];
     let mut eaten: BTreeMap<&str, u64> = BTreeMap::new();
     for line in run.lines() {
-        if let Some((name, forks)) = line.split_once(" picks up forks ") {
-            let (a, b) = parse_forks(forks);
-            for fork in [a, b] {
-                assert_eq!(holder[fork], None, "fork {fork} taken twice at: {line}");
-                holder[fork] = Some(name);
-            }
+        if let Some((name, fork)) = line.split_once(" takes fork ") {
+            let fork: usize = fork.parse().expect(line);
+            assert_eq!(holder[fork], None, "fork {fork} taken twice at: {line}");
+            // The lock order: a fork taken while holding another is higher.
+            assert!(
+                (fork..5).all(|f| holder[f] != Some(name)),
+                "{name} took fork {fork} after a higher-numbered one: {line}\n{}",
+                run.dump()
+            );
+            holder[fork] = Some(name);
         } else if let Some((name, meal)) = line.split_once(" eats meal ") {
             let count = eaten.entry(name).or_default();
             *count += 1;
             assert_eq!(meal, count.to_string(), "meals out of order: {line}");
-            assert_eq!(
-                holder.iter().filter(|h| **h == Some(name)).count(),
-                2,
-                "{name} eats without two forks: {line}"
-            );
-        } else if let Some((name, forks)) = line.split_once(" puts down forks ") {
-            let (a, b) = parse_forks(forks);
-            for fork in [a, b] {
-                assert_eq!(holder[fork], Some(name), "{line}");
-                holder[fork] = None;
-            }
+            let i = PHILOSOPHERS.iter().position(|p| *p == name).expect(line);
+            let held: Vec<usize> = (0..5).filter(|&f| holder[f] == Some(name)).collect();
+            let mut neighbours = vec![i, (i + 1) % 5];
+            neighbours.sort();
+            assert_eq!(held, neighbours, "{name} eats without both forks: {line}");
+        } else if let Some((name, fork)) = line.split_once(" puts down fork ") {
+            let fork: usize = fork.parse().expect(line);
+            assert_eq!(holder[fork], Some(name), "{line}");
+            holder[fork] = None;
         }
     }
     assert_eq!(holder, [None; 5]);
@@ -915,28 +951,29 @@ fn dining_philosophers_each_eats_every_meal_and_never_shares_a_fork() {
         assert_eq!(eaten.get(name), Some(&meals), "{name}\n{}", run.dump());
     }
     // The ordering rule: the last philosopher reaches for fork 0 first.
-    assert!(
-        run.lines_starting_with("Pythagoras picks up ")
-            .iter()
-            .all(|l| *l == "Pythagoras picks up forks 0 and 4")
-    );
+    let pythagoras = run.lines_starting_with("Pythagoras takes fork ");
+    assert_eq!(pythagoras.len() as u64, 2 * meals);
+    for pair in pythagoras.chunks(2) {
+        assert_eq!(pair, ["Pythagoras takes fork 0", "Pythagoras takes fork 4"]);
+    }
+}
+
+#[test]
+fn dining_philosophers_take_forks_in_ascending_order_and_never_share_one() {
+    let run = recipe!("dining-philosophers")
+        .run(["--meals", "200"])
+        .success();
+    assert_forks_taken_in_ascending_order(&run, 200);
     assert_eq!(
         run.last_line(),
         "All 5 philosophers ate 200 meals each; every fork was used 400 times; no deadlock"
     );
 }
 
-fn parse_forks(forks: &str) -> (usize, usize) {
-    let (a, b) = forks.split_once(" and ").expect(forks);
-    let (a, b) = (a.parse().expect(forks), b.parse().expect(forks));
-    assert!(a < b, "forks must be taken lower-numbered first: {forks}");
-    (a, b)
-}
-
 #[test]
 fn dining_philosophers_default_dinner_ends() {
     let run = recipe!("dining-philosophers").run(NO_ARGS).success();
-    assert_eq!(run.lines_starting_with("Plato eats meal ").len(), 3);
+    assert_forks_taken_in_ascending_order(&run, 3);
     assert_eq!(
         run.last_line(),
         "All 5 philosophers ate 3 meals each; every fork was used 6 times; no deadlock"
@@ -952,12 +989,7 @@ fn dining_philosophers_dinner_ends_on_one_core() {
         .on_one_cpu()
         .run(["--meals", "500"])
         .success();
-    for name in PHILOSOPHERS {
-        assert_eq!(
-            run.lines_starting_with(&format!("{name} eats meal ")).len(),
-            500
-        );
-    }
+    assert_forks_taken_in_ascending_order(&run, 500);
     assert_eq!(
         run.last_line(),
         "All 5 philosophers ate 500 meals each; every fork was used 1000 times; no deadlock"
@@ -968,5 +1000,5 @@ fn dining_philosophers_dinner_ends_on_one_core() {
 fn dining_philosophers_refuses_zero_meals() {
     recipe!("dining-philosophers")
         .run(["--meals", "0"])
-        .fails_with_one_line_naming("--meals");
+        .refused_by_clap_naming("--meals");
 }

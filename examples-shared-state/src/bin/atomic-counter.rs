@@ -9,8 +9,8 @@
 //! in that atomic's single modification order, whatever the ordering argument.
 //! So no increment can be lost. The ordering only says what *other* memory a
 //! thread may see alongside the counter, and nobody reads other memory on the
-//! counter's say-so; main reads the total after `join`, which already orders
-//! everything the threads did before that read.
+//! counter's say-so; main reads the total after the threads are joined, which
+//! already orders everything they did before that read.
 //!
 //! What would need `Acquire`/`Release`: using the counter to *publish* other
 //! data. If each worker wrote its result into a shared buffer and then bumped
@@ -28,18 +28,17 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
-use anyhow::ensure;
 use clap::Parser;
 
 /// Ten threads add to one atomic counter.
 #[derive(Parser)]
 struct Args {
-    /// How many threads to spawn.
-    #[arg(long, default_value_t = 10)]
-    threads: usize,
-    /// How many times each thread adds one.
-    #[arg(long, default_value_t = 1)]
-    increments: usize,
+    /// How many threads to spawn [1-1024].
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    threads: u32,
+    /// How many times each thread adds one [1-1000000].
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    increments: u32,
 }
 
 fn main() -> ExitCode {
@@ -51,29 +50,15 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(
-    Args {
-        threads,
-        increments,
-    }: Args,
-) -> anyhow::Result<()> {
-    ensure!(
-        (1..=1024).contains(&threads),
-        "--threads must be between 1 and 1024, got {threads}"
-    );
-    ensure!(
-        (1..=1_000_000).contains(&increments),
-        "--increments must be between 1 and 1000000, got {increments}"
-    );
-
+fn run(args: Args) -> anyhow::Result<()> {
     // No `Arc` needed: scoped threads may borrow `counter` from this frame,
     // because the scope joins them all before `run` goes on.
     let counter = AtomicUsize::new(0);
     thread::scope(|s| {
-        for i in 0..threads {
+        for i in 0..args.threads {
             let counter = &counter;
             s.spawn(move || {
-                for _ in 0..increments {
+                for _ in 0..args.increments {
                     // One indivisible read-modify-write: Relaxed cannot lose it.
                     counter.fetch_add(1, Ordering::Relaxed);
                 }

@@ -12,10 +12,11 @@
 //! their second one and finish. The same rule works for any set of locks: give
 //! them a global order and always lock in that order.
 //!
-//! Who eats when varies from run to run. The `picks up` and `puts down` lines
-//! are printed while holding both forks, so between a philosopher's pair of
-//! lines nobody else picks up either of those forks; each philosopher eats
-//! exactly `--meals` times and each fork is used by its two neighbours.
+//! Who eats when varies from run to run. Each `takes fork` and `puts down fork`
+//! line is printed while holding that fork's lock, and names the fork from the
+//! number stored inside it, so the lines show the real order of acquisition:
+//! each philosopher's two `takes` lines are in ascending order, and between
+//! one philosopher's `takes fork f` and `puts down fork f` nobody else takes f.
 //!
 //! ```sh
 //! cargo run -p examples-shared-state --bin dining-philosophers -- --meals 3
@@ -27,7 +28,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::thread;
 
-use anyhow::{anyhow, ensure};
+use anyhow::ensure;
 use clap::Parser;
 
 const PHILOSOPHERS: [&str; 5] = ["Socrates", "Hypatia", "Plato", "Aristotle", "Pythagoras"];
@@ -35,9 +36,15 @@ const PHILOSOPHERS: [&str; 5] = ["Socrates", "Hypatia", "Plato", "Aristotle", "P
 /// Five philosophers share five forks without deadlock.
 #[derive(Parser)]
 struct Args {
-    /// How many meals each philosopher eats.
-    #[arg(long, default_value_t = 3)]
+    /// How many meals each philosopher eats [1-100000].
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     meals: u64,
+}
+
+/// A fork knows its number and counts how often it was used.
+struct Fork {
+    number: usize,
+    uses: u64,
 }
 
 fn main() -> ExitCode {
@@ -50,57 +57,40 @@ fn main() -> ExitCode {
 }
 
 fn run(Args { meals }: Args) -> anyhow::Result<()> {
-    ensure!(
-        (1..=100_000).contains(&meals),
-        "--meals must be between 1 and 100000, got {meals}"
-    );
+    let forks: Vec<Mutex<Fork>> = (0..PHILOSOPHERS.len())
+        .map(|number| Mutex::new(Fork { number, uses: 0 }))
+        .collect();
 
-    // Each fork counts how often it was used: the proof, checked below, that
-    // every meal was eaten with both forks in hand.
-    let forks: Vec<Mutex<u64>> = PHILOSOPHERS.iter().map(|_| Mutex::new(0)).collect();
+    thread::scope(|s| {
+        for (i, name) in PHILOSOPHERS.into_iter().enumerate() {
+            let forks = &forks;
+            s.spawn(move || {
+                let (left, right) = (i, (i + 1) % PHILOSOPHERS.len());
+                // The rule that prevents deadlock: lower-numbered fork first.
+                let (first, second) = (left.min(right), left.max(right));
+                for meal in 1..=meals {
+                    let mut a = forks[first].lock().expect("no philosopher panics");
+                    println!("{name} takes fork {}", a.number);
+                    let mut b = forks[second].lock().expect("no philosopher panics");
+                    println!("{name} takes fork {}", b.number);
+                    a.uses += 1;
+                    b.uses += 1;
+                    println!("{name} eats meal {meal}");
+                    // Say so before dropping each guard: the line is under its lock.
+                    println!("{name} puts down fork {}", b.number);
+                    drop(b);
+                    println!("{name} puts down fork {}", a.number);
+                    drop(a);
+                    // Think a moment: let a hungry neighbour take the forks.
+                    thread::yield_now();
+                }
+            });
+        }
+    }); // every philosopher is joined here (a panic would be re-raised)
 
-    let joined = thread::scope(|s| {
-        let handles: Vec<_> = PHILOSOPHERS
-            .iter()
-            .enumerate()
-            .map(|(i, &name)| {
-                let forks = &forks;
-                s.spawn(move || {
-                    let (left, right) = (i, (i + 1) % PHILOSOPHERS.len());
-                    // The rule that prevents deadlock: lower-numbered fork first.
-                    let (first, second) = (left.min(right), left.max(right));
-                    for meal in 1..=meals {
-                        let mut a = forks[first].lock().expect("no philosopher panics");
-                        let mut b = forks[second].lock().expect("no philosopher panics");
-                        println!("{name} picks up forks {first} and {second}");
-                        *a += 1;
-                        *b += 1;
-                        println!("{name} eats meal {meal}");
-                        println!("{name} puts down forks {first} and {second}");
-                        // Dropping the guards puts the forks down (in any order).
-                        drop(b);
-                        drop(a);
-                        // Think a moment: let a hungry neighbour take the forks.
-                        thread::yield_now();
-                    }
-                })
-            })
-            .collect();
-        // Join every thread, even after one failed, before looking at results.
-        handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
-    });
-    joined
-        .into_iter()
-        .collect::<std::thread::Result<Vec<()>>>()
-        .map_err(|_| anyhow!("a philosopher panicked"))?;
-
-    for (fork, uses) in forks.into_iter().enumerate() {
-        let uses = uses.into_inner().expect("no philosopher panicked");
-        ensure!(
-            uses == 2 * meals,
-            "fork {fork} was used {uses} times, not {}",
-            2 * meals
-        );
+    for fork in forks {
+        let Fork { number, uses } = fork.into_inner().expect("no philosopher panicked");
+        ensure!(uses == 2 * meals, "fork {number} was used {uses} times");
     }
     println!(
         "All {} philosophers ate {meals} meal{} each; every fork was used {} times; no deadlock",

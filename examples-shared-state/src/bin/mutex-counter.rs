@@ -1,11 +1,9 @@
 //! Share a counter between threads with `Arc<Mutex<i32>>`.
 //!
-//! Ten threads (by default) each lock the mutex and add one to the counter.
-//! `Arc` lets every thread own a handle to the same mutex; the mutex lets only
-//! one thread at a time read-modify-write the number, so no increment is lost
-//! and the result is always the number of threads times the increments. The
-//! `thread i done` lines come in a different order from run to run; the result
-//! never varies.
+//! Ten threads (by default) each lock the mutex and add one. `Arc` lets every
+//! thread own a handle to the same mutex; the mutex lets one thread at a time
+//! read-modify-write the number, so no increment is lost. The `thread i done`
+//! lines come in a different order from run to run; the result never varies.
 //!
 //! For a lone counter an atomic is cheaper (see `atomic-counter`); a mutex is
 //! what you need as soon as the shared state is more than one word.
@@ -20,17 +18,16 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use anyhow::{Context, anyhow, ensure};
 use clap::Parser;
 
 /// Ten threads add to one counter behind a mutex.
 #[derive(Parser)]
 struct Args {
-    /// How many threads to spawn.
-    #[arg(long, default_value_t = 10)]
+    /// How many threads to spawn [1-1024].
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1024))]
     threads: u32,
-    /// How many times each thread adds one (each time under the lock).
-    #[arg(long, default_value_t = 1)]
+    /// How many times each thread adds one, under the lock [1-1000000].
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     increments: u32,
 }
 
@@ -43,56 +40,26 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(
-    Args {
-        threads,
-        increments,
-    }: Args,
-) -> anyhow::Result<()> {
-    ensure!(
-        (1..=1024).contains(&threads),
-        "--threads must be between 1 and 1024, got {threads}"
-    );
-    // 1024 x 1000000 still fits the seed's `i32` counter.
-    ensure!(
-        (1..=1_000_000).contains(&increments),
-        "--increments must be between 1 and 1000000, got {increments}"
-    );
-
-    // Shared counter between threads: `Arc` to share ownership, `Mutex` to
-    // let one thread at a time change the value.
+fn run(args: Args) -> anyhow::Result<()> {
+    // `Arc` shares ownership of the counter; `Mutex` lets one thread at a
+    // time change it. (1024 x 1000000 still fits the `i32`.)
     let counter = Arc::new(Mutex::new(0_i32));
-
     let mut handles = vec![];
-    for i in 0..threads {
-        // Each thread gets its own `Arc` pointing at the same mutex.
-        let counter = Arc::clone(&counter);
-        let handle = thread::spawn(move || {
-            for _ in 0..increments {
-                // Lock, add, unlock (the guard is dropped at the end of the
-                // statement): the read and the write of `+= 1` cannot be split
-                // by another thread's increment.
-                *counter
-                    .lock()
-                    .expect("no thread panics while holding the lock") += 1;
+    for i in 0..args.threads {
+        let counter = Arc::clone(&counter); // a handle to the same mutex
+        handles.push(thread::spawn(move || {
+            for _ in 0..args.increments {
+                // Lock, add, unlock at the end of the statement: no other
+                // increment can come between the read and the write.
+                *counter.lock().expect("no thread panics holding the lock") += 1;
             }
             println!("thread {i} done");
-        });
-        handles.push(handle);
+        }));
     }
-
-    // Wait for all threads to complete: after `join`, everything a thread did
-    // is visible here.
-    for (i, handle) in handles.into_iter().enumerate() {
-        handle
-            .join()
-            .map_err(|_| anyhow!("thread {i} panicked"))
-            .context("joining a counting thread")?;
+    for handle in handles {
+        // After `join`, everything the thread did is visible here.
+        handle.join().expect("no counting thread panics");
     }
-
-    let result = *counter
-        .lock()
-        .expect("no thread panics while holding the lock");
-    println!("Result: {result}");
+    println!("Result: {}", *counter.lock().expect("no thread panicked"));
     Ok(())
 }

@@ -26,18 +26,17 @@
 use std::process::ExitCode;
 use std::thread;
 
-use anyhow::ensure;
 use clap::Parser;
 use examples_shared_state::spinlock::SpinLock;
 
 /// Several threads increment a counter behind a spin lock.
 #[derive(Parser)]
 struct Args {
-    /// How many threads to spawn.
-    #[arg(long, default_value_t = 4)]
+    /// How many threads to spawn [1-64].
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
     threads: u64,
-    /// How many times each thread takes the lock and adds one.
-    #[arg(long, default_value_t = 10_000)]
+    /// How many times each thread takes the lock and adds one [1-1000000].
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     increments: u64,
 }
 
@@ -50,27 +49,13 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(
-    Args {
-        threads,
-        increments,
-    }: Args,
-) -> anyhow::Result<()> {
-    ensure!(
-        (1..=64).contains(&threads),
-        "--threads must be between 1 and 64, got {threads}"
-    );
-    ensure!(
-        (1..=1_000_000).contains(&increments),
-        "--increments must be between 1 and 1000000, got {increments}"
-    );
-
+fn run(args: Args) -> anyhow::Result<()> {
     let counter = SpinLock::new(0_u64);
     thread::scope(|s| {
-        for i in 0..threads {
+        for i in 0..args.threads {
             let counter = &counter;
             s.spawn(move || {
-                for _ in 0..increments {
+                for _ in 0..args.increments {
                     // Spin until we hold the lock; the guard unlocks at the end
                     // of the statement, publishing the new value (Release).
                     *counter.lock() += 1;
