@@ -8,9 +8,11 @@
 //! machine) can only bound. The recipes' functions are included from their
 //! files, so this tests the code the binaries run.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::time::Instant;
+use tokio::time::{Instant, advance, sleep};
 
 #[path = "../src/bin/streams.rs"]
 #[allow(
@@ -32,6 +34,13 @@ mod select_timeout;
     reason = "the recipe's main and argument parsing are not under test"
 )]
 mod semaphore;
+
+#[path = "../src/bin/spawn-blocking.rs"]
+#[allow(
+    dead_code,
+    reason = "the recipe's main and argument parsing are not under test"
+)]
+mod spawn_blocking;
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -130,4 +139,25 @@ async fn semaphore_with_one_permit_serialises_and_with_plenty_runs_all_at_once()
         (5, 5)
     );
     assert_eq!(start.elapsed(), 10 * MS);
+}
+
+// ---------------------------------------------------------------- spawn-blocking
+
+#[tokio::test(start_paused = true)]
+async fn the_heartbeat_ticks_every_10_ms_and_once_after_a_stall() {
+    let ticks = Arc::new(AtomicU64::new(0));
+    let beat = tokio::spawn(spawn_blocking::heartbeat(Arc::clone(&ticks)));
+    let count = || ticks.load(Ordering::Relaxed);
+    // Ticks at 0, 10, 20 and 30 ms.
+    sleep(35 * MS).await;
+    assert_eq!(count(), 4);
+    // The clock jumps 100 ms while the heartbeat cannot run, as when counting
+    // inline blocks the runtime's thread: it ticks once for the stall (at
+    // 135 ms), not once for each of the ten ticks it missed, then every 10 ms.
+    advance(100 * MS).await;
+    sleep(MS).await;
+    assert_eq!(count(), 5);
+    sleep(10 * MS).await;
+    assert_eq!(count(), 6);
+    beat.abort();
 }

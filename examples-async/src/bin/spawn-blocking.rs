@@ -144,7 +144,7 @@ async fn run(Args { n, jobs }: Args) -> anyhow::Result<()> {
 }
 
 /// Counts one tick every 10 ms, whenever it gets to run.
-async fn heartbeat(ticks: Arc<AtomicU64>) {
+pub async fn heartbeat(ticks: Arc<AtomicU64>) {
     let mut every = interval(Duration::from_millis(10));
     // After a stall, tick once, not once for every tick missed.
     every.set_missed_tick_behavior(MissedTickBehavior::Skip);
