@@ -20,7 +20,7 @@
 //! on one core, where the threads never truly overlap.
 //!
 //! ```sh
-//! cargo run --release -p examples-shared-state --bin memory-ordering -- --rounds 1000000
+//! cargo run --release -p examples-shared-state --bin memory-ordering -- --rounds 200000
 //! ```
 
 #![forbid(unsafe_code)]
@@ -40,7 +40,7 @@ struct Args {
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     values: u64,
     /// How many rounds of the litmus test each ordering runs [1-100000000].
-    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     rounds: u64,
 }
 
@@ -55,7 +55,10 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let incomplete = publish(args.values);
-    println!("published {} values: {incomplete} seen incomplete", args.values);
+    println!(
+        "published {} values: {incomplete} seen incomplete",
+        args.values
+    );
 
     let mut seq_cst_both_zero = 0;
     for (name, store, load) in [
@@ -109,7 +112,10 @@ fn publish(n: u64) -> u64 {
 /// counts the outcomes `[r1 r2 = 00, 10, 01, 11]`.
 fn store_buffer(rounds: u64, store: Ordering, load: Ordering) -> [u64; 4] {
     // Each on its own cache line, so the two threads' stores do not contend.
-    let (x, y) = (CachePadded::new(AtomicU64::new(0)), CachePadded::new(AtomicU64::new(0)));
+    let (x, y) = (
+        CachePadded::new(AtomicU64::new(0)),
+        CachePadded::new(AtomicU64::new(0)),
+    );
     let arrived = AtomicU64::new(0);
     // Round r stores r: a load that returns less than r read the old value
     // (0 in the litmus test's terms), so nothing needs resetting between rounds.
@@ -128,7 +134,10 @@ fn store_buffer(rounds: u64, store: Ordering, load: Ordering) -> [u64; 4] {
     let (saw_y, saw_x) = thread::scope(|s| {
         let first = s.spawn(|| side(&x, &y));
         let second = side(&y, &x);
-        (first.join().expect("the litmus thread does not panic"), second)
+        (
+            first.join().expect("the litmus thread does not panic"),
+            second,
+        )
     });
     let mut outcomes = [0; 4];
     for (r1, r2) in saw_y.into_iter().zip(saw_x) {
@@ -143,7 +152,7 @@ fn wait_until(done: impl Fn() -> bool) {
     let mut spins = 0_u32;
     while !done() {
         spins += 1;
-        if spins < 1_000 {
+        if spins < 100 {
             hint::spin_loop();
         } else {
             thread::yield_now();
