@@ -120,10 +120,15 @@ fn spawn_join_more_threads_than_numbers_still_adds_up() {
 }
 
 #[test]
-fn spawn_join_refuses_zero_threads() {
+fn spawn_join_refuses_options_out_of_range() {
+    for threads in ["0", "1025"] {
+        recipe!("spawn-join")
+            .run(["--threads", threads])
+            .refused_by_clap_naming("--threads");
+    }
     recipe!("spawn-join")
-        .run(["--threads", "0"])
-        .fails_with_one_line_naming("--threads");
+        .run(["--n", "2147483649"])
+        .refused_by_clap_naming("--n");
 }
 
 // ------------------------------------------------------- short-lived-threads
@@ -146,16 +151,18 @@ fn short_lived_threads_cookbook_slice_max_is_25_both_ways() {
 
 #[test]
 fn short_lived_threads_large_slice_max_equals_sequential_max() {
-    for (len, cutoff, seed) in [
-        ("100000", "1000", "1"),
-        ("99999", "7", "2"),
-        ("3", "2", "3"),
+    // Known maxima of the generated slices, from an independent SplitMix64
+    // (a Python transcription): they pin the generator and the seed too.
+    for (len, cutoff, seed, known_max) in [
+        ("100000", "1000", "1", "Some(999959101)"),
+        ("99999", "7", "2", "Some(999962319)"),
+        ("3", "2", "3", "Some(956744342)"),
     ] {
         let run = recipe!("short-lived-threads")
             .run(["--len", len, "--cutoff", cutoff, "--seed", seed])
             .success();
         let sequential = run.value_of("  iter().max():").to_owned();
-        assert!(sequential.starts_with("Some("), "{}", run.dump());
+        assert_eq!(sequential, known_max, "{}", run.dump());
         let crossbeam = run.lines_starting_with("  crossbeam::scope max: ");
         let std = run.lines_starting_with("  std::thread::scope max: ");
         // The second line of each pair is the generated slice's maximum.
@@ -184,10 +191,13 @@ fn short_lived_threads_empty_slice_has_no_max() {
 }
 
 #[test]
-fn short_lived_threads_refuses_a_cutoff_below_two() {
+fn short_lived_threads_refuses_options_out_of_range() {
     recipe!("short-lived-threads")
         .run(["--cutoff", "1"])
-        .fails_with_one_line_naming("--cutoff");
+        .refused_by_clap_naming("--cutoff");
+    recipe!("short-lived-threads")
+        .run(["--len", "100000001"])
+        .refused_by_clap_naming("--len");
 }
 
 // ------------------------------------------------------------ thread-builder
@@ -503,13 +513,26 @@ fn sha256_files_missing_directory_is_a_one_line_error() {
 }
 
 #[test]
-fn sha256_files_refuses_zero_threads() {
-    recipe!("sha256-files")
-        .run(["--threads", "0"])
-        .fails_with_one_line_naming("--threads");
+fn sha256_files_refuses_a_thread_count_out_of_range() {
+    for threads in ["0", "1025"] {
+        recipe!("sha256-files")
+            .run(["--threads", threads])
+            .refused_by_clap_naming("--threads");
+    }
 }
 
 // ------------------------------------------------------------------- fractal
+
+/// SHA-256 of the 240x135 image's RGB bytes, rows in order (computed
+/// independently of the recipe, by a Python transcription of the cookbook's
+/// formulas with f32 arithmetic in the palette).
+const FRACTAL_240X135_RGB: &str =
+    "993d00777a258cf796a05059d1edf7411b284a939fdaabb5084f8f01ce312c87";
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
 
 fn render_fractal(dir: &std::path::Path, name: &str, extra: &[&str]) -> (Vec<u8>, image::RgbImage) {
     let output = dir.join(name);
@@ -525,6 +548,50 @@ fn render_fractal(dir: &std::path::Path, name: &str, extra: &[&str]) -> (Vec<u8>
         .unwrap_or_else(|e| panic!("{name} is not a PNG: {e}"))
         .to_rgb8();
     (bytes, image)
+}
+
+/// The cookbook's palette at known wavelengths (worked by hand from its
+/// formula: a factor of 0.3 at both ends, then a gamma of 0.8).
+#[test]
+fn fractal_palette_gives_known_colours() {
+    for (wavelength, rgb) in [
+        (379, [0, 0, 0]),
+        (380, [97, 0, 97]),
+        (400, [130, 0, 180]),
+        (440, [0, 0, 255]),
+        (460, [0, 122, 255]),
+        (490, [0, 255, 255]),
+        (500, [0, 255, 146]),
+        (510, [0, 255, 0]),
+        (545, [146, 255, 0]),
+        (580, [255, 255, 0]),
+        (600, [255, 190, 0]),
+        (645, [255, 0, 0]),
+        (700, [255, 0, 0]),
+        (740, [180, 0, 0]),
+        (780, [97, 0, 0]),
+        (781, [0, 0, 0]),
+    ] {
+        assert_eq!(
+            fractal::wavelength_to_rgb(wavelength),
+            rgb,
+            "{wavelength} nm"
+        );
+    }
+}
+
+/// Rows arrive from the pool in any order; each must land at its own `y`,
+/// not at the place of its arrival. Here they come shuffled, for certain.
+#[test]
+fn fractal_rows_are_placed_by_their_y_whatever_order_they_arrive_in() {
+    let (width, height) = (2, 5);
+    let row = |y: u32| (y, vec![y as u8 + 1; width as usize * 3]);
+    let pixels = fractal::assemble([3, 0, 4, 2, 1].map(row), width, height).unwrap();
+    let in_order: Vec<u8> = (0..height).flat_map(|y| row(y).1).collect();
+    assert_eq!(pixels, in_order);
+    // A missing row (its job panicked) is an error, not a black stripe.
+    let error = fractal::assemble([3, 0, 4, 1].map(row), width, height).unwrap_err();
+    assert_eq!(error.to_string(), "1 of 5 row jobs panicked");
 }
 
 #[test]
@@ -578,6 +645,8 @@ fn fractal_threaded_render_equals_single_threaded_byte_for_byte() {
         many_image.into_raw() == in_order,
         "the 7-thread image differs from its rows rendered in order"
     );
+    // A known answer too, so a bug shared by every thread count fails.
+    assert_eq!(sha256_hex(&in_order), FRACTAL_240X135_RGB);
     assert!(
         one == default,
         "the default-threads PNG differs from the one-thread PNG"
@@ -613,16 +682,19 @@ fn fractal_default_output_goes_to_the_temp_directory() {
 fn fractal_refuses_zero_and_absurd_sizes() {
     recipe!("fractal")
         .run(["--width", "0"])
-        .fails_with_one_line_naming("--width");
+        .refused_by_clap_naming("--width");
     recipe!("fractal")
-        .run(["--height", "100000"])
-        .fails_with_one_line_naming("--height");
+        .run(["--height", "16385"])
+        .refused_by_clap_naming("--height");
+    // Each side in range, the area not: the recipe's own check.
     recipe!("fractal")
         .run(["--width", "16384", "--height", "16384"])
         .fails_with_one_line_naming("megapixels");
-    recipe!("fractal")
-        .run(["--threads", "0"])
-        .fails_with_one_line_naming("--threads");
+    for threads in ["0", "1025"] {
+        recipe!("fractal")
+            .run(["--threads", threads])
+            .refused_by_clap_naming("--threads");
+    }
 }
 
 #[test]
@@ -790,6 +862,15 @@ fn dir_size_runs_at_once_each_measure_their_own_demo_tree() {
             "{}",
             run.dump()
         );
+    }
+}
+
+#[test]
+fn dir_size_refuses_a_thread_count_out_of_range() {
+    for threads in ["0", "1025"] {
+        recipe!("dir-size")
+            .run(["--threads", threads])
+            .refused_by_clap_naming("--threads");
     }
 }
 

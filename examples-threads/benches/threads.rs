@@ -147,10 +147,7 @@ fn sha256(c: &mut Criterion) {
                 |b, files| {
                     b.iter(|| {
                         for path in files {
-                            black_box(
-                                sha256_files::sha256_file_with_buffer(path, buffer)
-                                    .expect("hashing"),
-                            );
+                            black_box(sha256_files::sha256_file(path, buffer).expect("hashing"));
                         }
                     })
                 },
@@ -160,8 +157,12 @@ fn sha256(c: &mut Criterion) {
                 &files,
                 |b, files| {
                     b.iter(|| {
-                        sha256_files::hash_on_pool(files.iter().cloned(), cores(), buffer)
-                            .expect("hashing")
+                        sha256_files::hash_on_pool(
+                            &ThreadPool::new(cores()),
+                            files.iter().cloned(),
+                            buffer,
+                        )
+                        .expect("hashing")
                     })
                 },
             );

@@ -28,6 +28,7 @@
 use std::process::ExitCode;
 use std::thread;
 
+use anyhow::Context;
 use clap::Parser;
 
 /// Print the CPU counts that num_cpus and std report for this process. No
@@ -37,22 +38,24 @@ struct Args {}
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    let Args {} = Args::parse();
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn run(Args {}: Args) -> anyhow::Result<()> {
     let logical = num_cpus::get();
     let physical = num_cpus::get_physical();
     println!("num_cpus::get(): {logical}");
     println!("num_cpus::get_physical(): {physical}");
-    match thread::available_parallelism() {
-        Ok(n) => {
-            println!("std::thread::available_parallelism(): {n}");
-            println!(
-                "Summary: {logical} logical CPUs, {physical} physical cores, available parallelism {n}"
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: std::thread::available_parallelism() failed: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    // The OS may not know: std returns an `io::Result`.
+    let available =
+        thread::available_parallelism().context("std::thread::available_parallelism()")?;
+    println!("std::thread::available_parallelism(): {available}");
+    println!(
+        "Summary: {logical} logical CPUs, {physical} physical cores, available parallelism {available}"
+    );
+    Ok(())
 }

@@ -6,7 +6,9 @@
 //! as one `(y, Vec<u8>)` message; main writes each row into its place in the
 //! image by its `y`, so rows may arrive in any order and the picture is the
 //! same on every run and with any number of threads. Only the time on the
-//! `Rendered` line varies.
+//! `Rendered` line varies. The PNG is encoded in memory and written under a
+//! temporary name, then renamed into place: a failed write (a full disk) is
+//! an error naming the file and never leaves a truncated one.
 //!
 //! The escape test is `norm_sqr() > 4.0`, not `norm() > 2.0`: the same
 //! comparison without a square root per iteration. Pixels are sampled at their
@@ -20,7 +22,7 @@
 //! ```
 
 use std::fs::{self, File};
-use std::io::{self, Cursor, Write};
+use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,7 +31,9 @@ use std::time::Instant;
 
 use anyhow::{Context, ensure};
 use clap::Parser;
-use image::{ImageFormat, Rgb, RgbImage};
+use clap::builder::RangedU64ValueParser;
+use image::codecs::png::PngEncoder;
+use image::{ExtendedColorType, ImageEncoder};
 use num::complex::Complex;
 use threadpool::ThreadPool;
 
@@ -41,17 +45,17 @@ pub const MAX_ITERATIONS: u32 = 300;
 /// Render the Julia set for c = -0.8 + 0.156i to a PNG file.
 #[derive(Parser)]
 struct Args {
-    /// Image width in pixels.
-    #[arg(long, default_value_t = 1920)]
+    /// Image width in pixels [1-16384].
+    #[arg(long, default_value_t = 1920, value_parser = clap::value_parser!(u32).range(1..=16_384))]
     width: u32,
-    /// Image height in pixels.
-    #[arg(long, default_value_t = 1080)]
+    /// Image height in pixels [1-16384; at most 64 megapixels in all].
+    #[arg(long, default_value_t = 1080, value_parser = clap::value_parser!(u32).range(1..=16_384))]
     height: u32,
     /// Output PNG file [default: fractal.png in the temp directory].
     #[arg(long)]
     output: Option<PathBuf>,
-    /// Worker threads [default: the number of logical CPUs].
-    #[arg(long)]
+    /// Worker threads [1-1024; default: the number of logical CPUs].
+    #[arg(long, value_parser = RangedU64ValueParser::<usize>::new().range(1..=1024))]
     threads: Option<usize>,
 }
 
@@ -67,28 +71,16 @@ fn main() -> ExitCode {
 fn run(args: Args) -> anyhow::Result<()> {
     let Args { width, height, .. } = args;
     ensure!(
-        (1..=16_384).contains(&width),
-        "--width must be between 1 and 16384, got {width}"
-    );
-    ensure!(
-        (1..=16_384).contains(&height),
-        "--height must be between 1 and 16384, got {height}"
-    );
-    ensure!(
         u64::from(width) * u64::from(height) <= 64 << 20,
         "--width x --height must be at most 64 megapixels, got {width}x{height}"
     );
     let threads = args.threads.unwrap_or_else(num_cpus::get);
-    ensure!(
-        (1..=1024).contains(&threads),
-        "--threads must be between 1 and 1024, got {threads}"
-    );
     let output = args
         .output
         .unwrap_or_else(|| std::env::temp_dir().join("fractal.png"));
 
     let started = Instant::now();
-    let pixels = render_with_pool(width, height, threads);
+    let pixels = render_with_pool(width, height, threads)?;
     println!(
         "Rendered {width}x{height} Julia set (c = {C}, {MAX_ITERATIONS} iterations): \
          {height} row jobs on {threads} threads in {:.0?}",
@@ -98,40 +90,16 @@ fn run(args: Args) -> anyhow::Result<()> {
     // Encoded in memory, then written with a writer we own: `image`'s `save`
     // writes through a `BufWriter` whose drop swallows the last write's error.
     let mut png = Vec::new();
-    RgbImage::from_raw(width, height, pixels)
-        .expect("the buffer holds width x height RGB pixels")
-        .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+    PngEncoder::new(&mut png)
+        .write_image(&pixels, width, height, ExtendedColorType::Rgb8)
         .context("encoding the PNG")?;
     write_file(&output, &png).with_context(|| format!("writing {}", output.display()))?;
     println!("Wrote {width}x{height} PNG to {}", output.display());
     Ok(())
 }
 
-/// Writes `bytes` under a temporary name in `path`'s directory, then renames
-/// it to `path`: a failed write never leaves a truncated file there. A path
-/// that exists and is not a regular file (`/dev/stdout`, a pipe) is written
-/// in place: renaming over a device would replace the device.
-fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        let mut file = File::options().write(true).open(path)?;
-        file.write_all(bytes)?;
-        return file.flush();
-    }
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::Builder::new()
-        .permissions(fs::Permissions::from_mode(0o666)) // less the umask, as `File::create`
-        .tempfile_in(dir)?;
-    file.write_all(bytes)?;
-    file.flush()?;
-    file.persist(path)?;
-    Ok(())
-}
-
 /// The whole image as RGB bytes, one pool job per row.
-pub fn render_with_pool(width: u32, height: u32, threads: usize) -> Vec<u8> {
+pub fn render_with_pool(width: u32, height: u32, threads: usize) -> anyhow::Result<Vec<u8>> {
     let pool = ThreadPool::new(threads);
     let (tx, rx) = mpsc::channel();
     for y in 0..height {
@@ -142,18 +110,32 @@ pub fn render_with_pool(width: u32, height: u32, threads: usize) -> Vec<u8> {
                 .expect("main receives until every row has arrived");
         });
     }
-    // Drop main's sender, so the loop below ends after the last row.
+    // Drop main's sender, so `rx` ends after the last row.
     drop(tx);
+    assemble(rx, width, height)
+}
 
+/// The image from its rows, each `(y, row)` copied to its place by its `y`,
+/// whatever order the rows arrive in.
+pub fn assemble(
+    rows: impl IntoIterator<Item = (u32, Vec<u8>)>,
+    width: u32,
+    height: u32,
+) -> anyhow::Result<Vec<u8>> {
     let row_len = width as usize * 3;
     let mut pixels = vec![0; row_len * height as usize];
-    let mut rows = 0;
-    for (y, row) in rx {
+    let mut arrived = 0;
+    for (y, row) in rows {
         pixels[y as usize * row_len..][..row_len].copy_from_slice(&row);
-        rows += 1;
+        arrived += 1;
     }
-    assert_eq!(rows, height, "a row job panicked");
-    pixels
+    // A job that panicked dropped its sender without sending its row.
+    ensure!(
+        arrived == height,
+        "{} of {height} row jobs panicked",
+        height - arrived
+    );
+    Ok(pixels)
 }
 
 /// Row `y` of the image as RGB bytes: the unit of work of one pool job.
@@ -166,9 +148,7 @@ pub fn render_row(y: u32, width: u32, height: u32) -> Vec<u8> {
 /// The colour of pixel (x, y).
 pub fn pixel_rgb(x: u32, y: u32, width: u32, height: u32) -> [u8; 3] {
     let z = pixel_to_point(x, y, width, height);
-    let Rgb(rgb) =
-        wavelength_to_rgb(380 + escape_time(z, C, MAX_ITERATIONS) * 400 / MAX_ITERATIONS);
-    rgb
+    wavelength_to_rgb(380 + escape_time(z, C, MAX_ITERATIONS) * 400 / MAX_ITERATIONS)
 }
 
 /// The complex number at the centre of pixel (x, y). One scale for both axes
@@ -196,7 +176,7 @@ pub fn escape_time(mut z: Complex<f64>, c: Complex<f64>, max_iterations: u32) ->
 }
 
 /// The cookbook's palette: a wavelength of visible light, 380-780 nm, as RGB.
-fn wavelength_to_rgb(wavelength: u32) -> Rgb<u8> {
+pub fn wavelength_to_rgb(wavelength: u32) -> [u8; 3] {
     let wave = wavelength as f32;
     let (r, g, b) = match wavelength {
         380..=439 => ((440. - wave) / (440. - 380.), 0.0, 1.0),
@@ -213,5 +193,25 @@ fn wavelength_to_rgb(wavelength: u32) -> Rgb<u8> {
         _ => 1.0,
     };
     let channel = |c: f32| ((c * factor).powf(0.8) * 255.) as u8;
-    Rgb([channel(r), channel(g), channel(b)])
+    [channel(r), channel(g), channel(b)]
+}
+
+/// Writes `bytes` under a temporary name in `path`'s directory, then renames
+/// it to `path`: a failed write never leaves a truncated file there. A path
+/// that exists and is not a regular file (`/dev/stdout`, a pipe) is written
+/// in place: renaming over a device would replace the device.
+fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let mut file = File::options().write(true).open(path)?;
+        file.write_all(bytes)?;
+        return file.flush();
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let mut file = tempfile::Builder::new()
+        .permissions(fs::Permissions::from_mode(0o666)) // less the umask, as `File::create`
+        .tempfile_in(dir.unwrap_or(Path::new(".")))?;
+    file.write_all(bytes)?;
+    file.flush()?;
+    file.persist(path)?;
+    Ok(())
 }

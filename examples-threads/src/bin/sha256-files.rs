@@ -4,16 +4,18 @@
 //! file on a `threadpool` sized by the number of CPUs (`num_cpus::get()`; std
 //! now offers `std::thread::available_parallelism()`). Each job hashes its file
 //! with `ring`, reading 64 KiB at a time, and sends `(path, result)` back over
-//! an mpsc channel. Main drops its own `Sender`, so receiving ends exactly when
-//! the last job has sent: no counting, no sleeping.
+//! an mpsc channel. Main drops its own `Sender`, so receiving ends when the
+//! last job's clone is gone: no sleeping. A job that panicked sends nothing,
+//! so main counts the results against the jobs it queued.
 //!
 //! Results arrive in whatever order the jobs finish; the recipe sorts them by
 //! path, so stdout is the same on every run and is exactly `sha256sum`'s format
 //! (`<hex>  <path>`): save it and check it with `sha256sum -c`. Everything
-//! else (errors, and the summary naming the directory) goes to stderr. A file
-//! that cannot be read is reported and counted, the others are still hashed,
-//! and the exit code is 1, as with `sha256sum`. Symbolic links are not
-//! followed unless `--follow-links` is given.
+//! else (errors, and the summary naming the directory and the pool's size)
+//! goes to stderr. A file that cannot be read is reported and counted, the
+//! others are still hashed, and the run ends with an error and exit code 1,
+//! as `sha256sum` does. Symbolic links are not followed unless
+//! `--follow-links` is given. The demo tree is a new directory each run.
 //!
 //! ```sh
 //! cargo run --release -p examples-threads --bin sha256-files > SUMS && sha256sum -c SUMS
@@ -28,6 +30,7 @@ use std::sync::mpsc;
 
 use anyhow::{Context as _, bail, ensure};
 use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 use ring::digest::{Context, Digest, SHA256};
 use threadpool::ThreadPool;
 use walkdir::WalkDir;
@@ -43,30 +46,21 @@ struct Args {
     /// Follow symbolic links to files and directories.
     #[arg(short = 'L', long)]
     follow_links: bool,
-    /// Worker threads [default: the number of logical CPUs].
-    #[arg(long)]
+    /// Worker threads [1-1024; default: the number of logical CPUs].
+    #[arg(long, value_parser = RangedU64ValueParser::<usize>::new().range(1..=1024))]
     threads: Option<usize>,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    match run(Args::parse()) {
-        Ok(0) => ExitCode::SUCCESS,
-        Ok(_failures) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
     }
+    ExitCode::SUCCESS
 }
 
-/// Returns how many files could not be hashed.
-fn run(args: Args) -> anyhow::Result<usize> {
-    let threads = args.threads.unwrap_or_else(num_cpus::get);
-    ensure!(
-        (1..=1024).contains(&threads),
-        "--threads must be between 1 and 1024, got {threads}"
-    );
+fn run(args: Args) -> anyhow::Result<()> {
     let ext = args.ext.trim_start_matches('.').to_lowercase();
     ensure!(!ext.is_empty(), "--ext must not be empty");
     let dir = match args.dir {
@@ -75,6 +69,7 @@ fn run(args: Args) -> anyhow::Result<usize> {
         Some(dir) => bail!("{}: no such directory", dir.display()),
         None => demo_tree().context("creating the demo tree")?,
     };
+    let pool = ThreadPool::new(args.threads.unwrap_or_else(num_cpus::get));
 
     let mut failures = 0;
     // The walk feeds the pool as it goes: hashing starts with the first file.
@@ -92,46 +87,45 @@ fn run(args: Args) -> anyhow::Result<usize> {
         })
         .filter(|entry| entry.file_type().is_file() && has_extension(entry.path(), &ext))
         .map(walkdir::DirEntry::into_path);
-    let mut results = hash_on_pool(files, threads, BUFFER_SIZE)?;
+    let mut results = hash_on_pool(&pool, files, BUFFER_SIZE)?;
     results.sort_by(|a, b| a.0.cmp(&b.0));
 
+    let hashed = results.iter().filter(|(_, digest)| digest.is_ok()).count();
     let mut out = io::stdout().lock();
-    let mut hashed = 0;
     for (path, digest) in results {
         match digest {
-            Ok(digest) => {
-                writeln!(out, "{}  {}", hex(digest.as_ref()), path.display())?;
-                hashed += 1;
-            }
+            Ok(digest) => writeln!(out, "{}  {}", hex(digest.as_ref()), path.display())
+                .context("writing to stdout")?,
             Err(e) => {
                 eprintln!("sha256-files: {}: {e}", path.display());
                 failures += 1;
             }
         }
     }
-    out.flush()?;
+    out.flush().context("writing to stdout")?;
     eprintln!(
-        "Hashed {hashed} *.{ext} files under {} with {threads} threads, {failures} failed",
-        dir.display()
+        "Hashed {hashed} *.{ext} files under {} with {} threads, {failures} failed",
+        dir.display(),
+        pool.max_count() // the pool's own size, not the option's
     );
-    Ok(failures)
+    ensure!(failures == 0, "{failures} failed (reported above)");
+    Ok(())
 }
 
-/// Hashes every file on a pool of `threads` workers, one job per file, and
-/// returns the `(path, digest)` pairs in the order the jobs finished.
+/// Hashes every file on `pool`, one job per file, and returns the
+/// `(path, digest)` pairs in the order the jobs finished.
 pub fn hash_on_pool(
+    pool: &ThreadPool,
     files: impl IntoIterator<Item = PathBuf>,
-    threads: usize,
     buffer_size: usize,
 ) -> anyhow::Result<Vec<(PathBuf, io::Result<Digest>)>> {
-    let pool = ThreadPool::new(threads);
     let (tx, rx) = mpsc::channel();
     let mut queued = 0;
     for path in files {
         // Each job owns a clone of the sender and its path.
         let tx = tx.clone();
         pool.execute(move || {
-            let digest = sha256_file_with_buffer(&path, buffer_size);
+            let digest = sha256_file(&path, buffer_size);
             tx.send((path, digest))
                 .expect("main holds the receiver until every job has sent");
         });
@@ -140,7 +134,7 @@ pub fn hash_on_pool(
     // Drop main's sender: the channel closes once every job's clone is gone.
     drop(tx);
     let results: Vec<_> = rx.iter().collect();
-    // A job that panicked would drop its sender without sending.
+    // A job that panicked dropped its sender without sending.
     ensure!(
         results.len() == queued,
         "{} of {queued} hashing jobs panicked",
@@ -149,16 +143,12 @@ pub fn hash_on_pool(
     Ok(results)
 }
 
-/// Read size of [`sha256_file`]: large blocks keep the system-call count low.
+/// Read size of the recipe: large blocks keep the system-call count low.
 pub const BUFFER_SIZE: usize = 64 * 1024;
 
-/// SHA-256 of a file's contents: the kernel each pool job runs.
-pub fn sha256_file(path: &Path) -> io::Result<Digest> {
-    sha256_file_with_buffer(path, BUFFER_SIZE)
-}
-
-/// SHA-256 of a file, read `buffer_size` bytes at a time.
-pub fn sha256_file_with_buffer(path: &Path, buffer_size: usize) -> io::Result<Digest> {
+/// SHA-256 of a file's contents, read `buffer_size` bytes at a time: the
+/// kernel each pool job runs.
+pub fn sha256_file(path: &Path, buffer_size: usize) -> io::Result<Digest> {
     let mut file = File::open(path)?;
     let mut context = Context::new(&SHA256);
     let mut buffer = vec![0; buffer_size];
@@ -193,9 +183,8 @@ fn demo_tree() -> anyhow::Result<PathBuf> {
         .tempdir()
         .context("creating a directory in the temp directory")?
         .keep();
-    let files: [(&str, usize); 10] = [
+    for (name, len) in [
         ("empty.iso", 0),
-        ("abc.iso", 3),
         ("notes.txt", 1000),
         ("images/debian-netinst.iso", 24 << 20),
         ("images/alpine-virt.ISO", 3 << 20),
@@ -204,18 +193,14 @@ fn demo_tree() -> anyhow::Result<PathBuf> {
         ("images/old/memtest.iso", 1 << 20),
         ("images/old/very/deep/rescue.iso", 5 << 20),
         ("images/old/very/deep/rescue.iso.part", 4096),
-    ];
-    for (name, len) in files {
+    ] {
         let path = root.join(name);
         fs::create_dir_all(path.parent().expect("demo paths have a parent"))
             .with_context(|| format!("creating {}", path.display()))?;
-        let contents = if name == "abc.iso" {
-            b"abc".to_vec()
-        } else {
-            pattern(len)
-        };
-        fs::write(&path, contents).with_context(|| format!("writing {}", path.display()))?;
+        fs::write(&path, pattern(len)).with_context(|| format!("writing {}", path.display()))?;
     }
+    let abc = root.join("abc.iso");
+    fs::write(&abc, "abc").with_context(|| format!("writing {}", abc.display()))?;
     Ok(root)
 }
 

@@ -24,15 +24,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::ensure;
 use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 
 /// Find the maximum of a slice with recursively spawned scoped threads.
 #[derive(Parser)]
 struct Args {
-    /// Length of the generated slice.
-    #[arg(long, default_value_t = 1_000_000)]
+    /// Length of the generated slice [0-100000000].
+    #[arg(long, default_value_t = 1_000_000, value_parser = RangedU64ValueParser::<usize>::new().range(..=100_000_000))]
     len: usize,
-    /// Slices shorter than this are scanned without spawning.
-    #[arg(long, default_value_t = 100_000)]
+    /// Slices no longer than this are scanned without spawning [2 or more].
+    #[arg(long, default_value_t = 100_000, value_parser = RangedU64ValueParser::<usize>::new().range(2..))]
     cutoff: usize,
     /// Seed of the generated numbers.
     #[arg(long, default_value_t = 42)]
@@ -48,18 +49,7 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(args: Args) -> anyhow::Result<()> {
-    ensure!(
-        args.len <= 100_000_000,
-        "--len must be at most 100000000, got {}",
-        args.len
-    );
-    ensure!(
-        args.cutoff >= 2,
-        "--cutoff must be at least 2, got {}",
-        args.cutoff
-    );
-
+fn run(Args { len, cutoff, seed }: Args) -> anyhow::Result<()> {
     // The cookbook's example, cutoff 2: every split spawns a thread.
     let small = [1, 25, -4, 10];
     let spawned = AtomicUsize::new(0);
@@ -73,19 +63,15 @@ fn run(args: Args) -> anyhow::Result<()> {
         find_max_std(&small, 2, &spawned)
     );
 
-    let numbers = generate(args.len, args.seed);
-    println!(
-        "generated slice: {} numbers, seed {}",
-        numbers.len(),
-        args.seed
-    );
+    let numbers = generate(len, seed);
+    println!("generated slice: {len} numbers, seed {seed}");
     let spawned = AtomicUsize::new(0);
-    let crossbeam_max = find_max_crossbeam(&numbers, args.cutoff, &spawned);
+    let crossbeam_max = find_max_crossbeam(&numbers, cutoff, &spawned);
     println!(
         "  crossbeam::scope max: {crossbeam_max:?} ({} threads)",
         spawned.swap(0, Ordering::Relaxed)
     );
-    let std_max = find_max_std(&numbers, args.cutoff, &spawned);
+    let std_max = find_max_std(&numbers, cutoff, &spawned);
     println!(
         "  std::thread::scope max: {std_max:?} ({} threads)",
         spawned.load(Ordering::Relaxed)

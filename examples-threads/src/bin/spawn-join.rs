@@ -16,23 +16,22 @@
 use std::process::ExitCode;
 use std::thread;
 
-use anyhow::{Context, ensure};
+use anyhow::Context;
 use clap::Parser;
 
 /// Sum 1..=N on several threads and join their results.
 #[derive(Parser)]
 struct Args {
-    /// How many threads to spawn.
-    #[arg(long, default_value_t = 5)]
+    /// How many threads to spawn [1-1024].
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1024))]
     threads: u64,
-    /// Sum the numbers 1..=N.
-    #[arg(long, default_value_t = 1_000_000)]
+    /// Sum the numbers 1..=N [0-2^31, so the sum fits in a u64].
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(..=1 << 31))]
     n: u64,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -41,15 +40,6 @@ fn main() -> ExitCode {
 }
 
 fn run(Args { threads, n }: Args) -> anyhow::Result<()> {
-    ensure!(
-        (1..=1024).contains(&threads),
-        "--threads must be between 1 and 1024, got {threads}"
-    );
-    ensure!(
-        n <= 1 << 31,
-        "--n must be at most 2^31 so the sum fits in u64, got {n}"
-    );
-
     let chunk = n.div_ceil(threads);
     let mut handles = Vec::new();
     for i in 0..threads {

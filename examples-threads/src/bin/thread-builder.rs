@@ -29,15 +29,14 @@ struct Args {}
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    let Args {} = Args::parse();
-    if let Err(e) = run() {
+    if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
 }
 
-fn run() -> anyhow::Result<()> {
+fn run(Args {}: Args) -> anyhow::Result<()> {
     let main_thread = thread::current();
     println!(
         "main thread: name {:?}, id {:?}",
