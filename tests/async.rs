@@ -926,19 +926,31 @@ fn count_after(run: &Run, prefix: &str) -> u64 {
 
 #[test]
 fn custom_future_is_polled_twice_and_the_forgetful_one_times_out() {
-    let run = recipe!("custom-future")
-        .run(["--delay-ms", "40"])
-        .success();
+    let run = recipe!("custom-future").run(["--delay-ms", "40"]).success();
     // Woken once by the timer thread: no busy loop, and not early.
-    assert!(count_after(&run, "Delay: ready after ") >= 40, "{}", run.dump());
-    assert!(run.value_of("Delay: ready after ").ends_with(" ms, polled 2 times"));
+    assert!(
+        count_after(&run, "Delay: ready after ") >= 40,
+        "{}",
+        run.dump()
+    );
+    assert!(
+        run.value_of("Delay: ready after ")
+            .ends_with(" ms, polled 2 times")
+    );
     // Waking itself at once makes the runtime poll it over and over.
     let busy = run.value_of("SelfWaking: ready after ");
     let polls: u64 = busy.rsplit(' ').nth(1).unwrap().parse().unwrap();
     assert!(polls > 2, "{}", run.dump());
     // Nothing wakes the forgetful future: polled once, then the timeout won.
-    assert!(count_after(&run, "Forgetful: timed out after ") >= 80, "{}", run.dump());
-    assert!(run.value_of("Forgetful: timed out after ").contains(" ms, polled 1 time:"));
+    assert!(
+        count_after(&run, "Forgetful: timed out after ") >= 80,
+        "{}",
+        run.dump()
+    );
+    assert!(
+        run.value_of("Forgetful: timed out after ")
+            .contains(" ms, polled 1 time:")
+    );
     assert_eq!(
         run.last_line(),
         "Delay finished in 2 polls, SelfWaking in more, Forgetful timed out"
@@ -952,4 +964,57 @@ fn custom_future_explains_and_checks_its_options() {
     recipe!("custom-future")
         .run(["--delay-ms", "0"])
         .refused_by_clap_naming("--delay-ms");
+}
+
+#[test]
+fn mini_executor_runs_every_task_once_woken_not_spinning_and_stops() {
+    let run = recipe!("mini-executor")
+        .run(["--tasks", "30", "--delay-ms", "5"])
+        .success();
+    // block_on parked between polls: at most one poll more than it was woken.
+    let line = run.value_of("block_on: got 42 in ");
+    let numbers: Vec<u64> = line.split(' ').filter_map(|w| w.parse().ok()).collect();
+    let [polls, wakes] = numbers[..] else {
+        panic!("{}", run.dump())
+    };
+    assert!(polls >= 1 && polls <= wakes + 1, "{}", run.dump());
+    // Each task ran to the end exactly once, with its predecessor's sum.
+    for i in 0..30u64 {
+        let (got, sum) = (i * i.saturating_sub(1) / 2, i * (i + 1) / 2);
+        let line = format!("task {i}: got {got}, passed on {sum}");
+        assert_eq!(
+            run.line_counts().get(line.as_str()),
+            Some(&1),
+            "{line}\n{}",
+            run.dump()
+        );
+    }
+    assert_eq!(run.lines_starting_with("task ").len(), 60, "{}", run.dump());
+    // Spawned last-first, every task but the first waited once and was woken
+    // once: two polls, no more (a spinning executor polls more).
+    let first = run.value_of("task 0: polled ");
+    assert!(["1 times", "2 times"].contains(&first), "{}", run.dump());
+    for i in 1..30 {
+        assert_eq!(run.value_of(&format!("task {i}: polled ")), "2 times");
+    }
+    assert_eq!(
+        run.last_line(),
+        "30 tasks relayed 0 + 0 + 1 + ... = 435, then the queue closed"
+    );
+    let run = recipe!("mini-executor").run(NO_ARGS).success();
+    assert_eq!(
+        run.last_line(),
+        "5 tasks relayed 0 + 0 + 1 + ... = 10, then the queue closed"
+    );
+}
+
+#[test]
+fn mini_executor_explains_and_checks_its_options() {
+    let run = recipe!("mini-executor").run(["--help"]);
+    run.lists_options(&["--tasks", "--delay-ms", "[1-1000]", "[0-1000]"]);
+    for (option, bad) in [("--tasks", "0"), ("--delay-ms", "1001")] {
+        recipe!("mini-executor")
+            .run([option, bad])
+            .refused_by_clap_naming(option);
+    }
 }
