@@ -102,6 +102,7 @@ async fn spawn_and_collect(tasks: u64, meet: usize) -> anyhow::Result<()> {
 
     // Test only: a std `Barrier` blocks the *thread*, not just the task, so
     // the first `meet` tasks pass it only if as many threads run them at once.
+    // (Outside a test, never block a worker: every task queued on it waits.)
     let barrier = Arc::new(Barrier::new(meet));
     let mut set = JoinSet::new();
     for id in 0..tasks {
