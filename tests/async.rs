@@ -1018,3 +1018,37 @@ fn mini_executor_explains_and_checks_its_options() {
             .refused_by_clap_naming(option);
     }
 }
+
+#[test]
+fn custom_stream_yields_the_exact_sequence_then_none_and_adapts() {
+    let run = recipe!("custom-stream")
+        .run(["--count", "7", "--period-ms", "3"])
+        .success();
+    let ticks: Vec<String> = (0..7).map(|n| format!("tick {n}")).collect();
+    assert_eq!(run.lines_starting_with("tick "), ticks, "{}", run.dump());
+    assert_eq!(run.value_of("size_hint before: "), "(7, Some(7))");
+    assert_eq!(run.value_of("after the end: "), "None, then None");
+    // One item per tick of the interval (the first at once): never sooner.
+    assert!(count_after(&run, "took ") >= 6 * 3, "{}", run.dump());
+    assert_eq!(run.value_of("odd squares: "), "a=1 b=9 c=25");
+    assert_eq!(
+        run.last_line(),
+        "Ticker yielded 7 numbers, then None; the adapters kept 3"
+    );
+    let run = recipe!("custom-stream").run(NO_ARGS).success();
+    assert_eq!(
+        run.last_line(),
+        "Ticker yielded 10 numbers, then None; the adapters kept 5"
+    );
+}
+
+#[test]
+fn custom_stream_explains_and_checks_its_options() {
+    let run = recipe!("custom-stream").run(["--help"]);
+    run.lists_options(&["--count", "--period-ms", "[1-1000]"]);
+    for option in ["--count", "--period-ms"] {
+        recipe!("custom-stream")
+            .run([option, "0"])
+            .refused_by_clap_naming(option);
+    }
+}
