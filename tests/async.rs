@@ -1052,3 +1052,53 @@ fn custom_stream_explains_and_checks_its_options() {
             .refused_by_clap_naming(option);
     }
 }
+
+#[test]
+fn bridge_sync_async_every_value_crosses_both_ways_and_the_nested_block_on_is_caught() {
+    let run = recipe!("bridge-sync-async")
+        .run(["--values", "50"])
+        .success();
+    // Sync producer -> async task -> sync consumer: all of them, in order.
+    let got: Vec<String> = (1..=50)
+        .map(|v| format!("sync consumer got {}", v * 10))
+        .collect();
+    assert_eq!(
+        run.lines_starting_with("sync consumer got "),
+        got,
+        "{}",
+        run.dump()
+    );
+    assert_eq!(
+        run.value_of("Runtime::block_on from main: "),
+        "square(3) = 9"
+    );
+    assert_eq!(
+        run.value_of("Handle::block_on from a std thread: "),
+        "square(4) = 16"
+    );
+    // The nested block_on panicked inside the recipe, which caught it: the
+    // message is on stdout, nothing reached stderr, and the exit code is 0.
+    assert_eq!(
+        run.value_of("block_on inside async: panicked: "),
+        "Cannot start a runtime from within a runtime"
+    );
+    assert_eq!(run.stderr, "", "{}", run.dump());
+    assert_eq!(run.value_of("fix: .await instead: "), "square(5) = 25");
+    assert_eq!(
+        run.value_of("fix: spawn_blocking, then Handle::block_on: "),
+        "square(6) = 36"
+    );
+    assert_eq!(
+        run.last_line(),
+        "50 of 50 values crossed sync -> async -> sync; the nested block_on was caught, both fixes answered"
+    );
+}
+
+#[test]
+fn bridge_sync_async_explains_and_checks_its_options() {
+    let run = recipe!("bridge-sync-async").run(["--help"]);
+    run.lists_options(&["--values", "[1-10000]"]);
+    recipe!("bridge-sync-async")
+        .run(["--values", "0"])
+        .refused_by_clap_naming("--values");
+}
