@@ -1068,3 +1068,57 @@ fn memory_ordering_refuses_zero_rounds_and_values() {
         .run(["--help"])
         .lists_options(&["--values", "--rounds"]);
 }
+
+// ------------------------------------------------------------- false-sharing
+
+#[test]
+fn false_sharing_totals_are_exact_in_every_layout() {
+    let run = recipe!("false-sharing")
+        .run(["--threads", "4", "--increments", "1000000", "--runs", "1"])
+        .success();
+    for layout in [
+        "sequential (one thread, one counter)",
+        "shared (one AtomicU64 for all)",
+        "packed (one cache line)",
+        "padded (CachePadded)",
+    ] {
+        let line = run.value_of(&format!("{layout}: total "));
+        // 4 threads x 1000000 increments, long enough to overlap; a thread that bumped a neighbour's
+        // counter with a load and a store would lose some.
+        assert!(line.starts_with("4000000 in "), "{layout}\n{}", run.dump());
+    }
+    assert_eq!(
+        run.lines_starting_with("padded is ").len(),
+        1,
+        "{}",
+        run.dump()
+    );
+    assert_eq!(run.last_line(), "Totals exact in every layout: 4000000");
+}
+
+#[test]
+fn false_sharing_one_thread_and_one_core_still_count_exactly() {
+    let run = recipe!("false-sharing")
+        .run(["--threads", "1", "--increments", "7", "--runs", "3"])
+        .success();
+    assert_eq!(run.last_line(), "Totals exact in every layout: 7");
+    let run = recipe!("false-sharing")
+        .on_one_cpu()
+        .run(["--threads", "3", "--increments", "10000", "--runs", "1"])
+        .success();
+    assert_eq!(run.last_line(), "Totals exact in every layout: 30000");
+}
+
+#[test]
+fn false_sharing_refuses_zero_threads_increments_and_runs() {
+    for option in ["--threads", "--increments", "--runs"] {
+        recipe!("false-sharing")
+            .run([option, "0"])
+            .refused_by_clap_naming(option);
+    }
+    recipe!("false-sharing").run(["--help"]).lists_options(&[
+        "--threads",
+        "--increments",
+        "--runs",
+    ]);
+}
