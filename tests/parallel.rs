@@ -229,7 +229,9 @@ fn iter_mut_refuses_an_absurd_length() {
 
 #[test]
 fn any_all_cookbook_assertions_hold() {
-    let run = recipe!("any-all").run(["--len", "1000"]).success();
+    let run = recipe!("any-all")
+        .run(["--len", "1000", "--runs", "1"])
+        .success();
     assert_eq!(
         run.lines()[..8],
         [
@@ -250,7 +252,7 @@ fn any_all_large_scans_agree_before_and_after_planting_an_odd_number() {
     for (threads, len) in [("1", "1"), ("3", "2"), ("3", "100001")] {
         let run = recipe!("any-all")
             .env("RAYON_NUM_THREADS", threads)
-            .run(["--len", len, "--seed", "5"])
+            .run(["--len", len, "--seed", "5", "--runs", "1"])
             .success();
         let n: usize = len.parse().unwrap();
         let planted: usize = run.parsed("planted an odd number at index ");
@@ -276,7 +278,7 @@ fn any_all_large_scans_agree_before_and_after_planting_an_odd_number() {
 fn any_all_refuses_a_zero_length() {
     recipe!("any-all")
         .run(["--len", "0"])
-        .fails_with_one_line_naming("--len");
+        .refused_by_clap_naming("--len");
 }
 
 // ----------------------------------------------------------- parallel-search
@@ -306,7 +308,7 @@ fn parallel_search_large_input_finds_the_planted_needles() {
     for (threads, len, seed) in [("1", "2", "1"), ("3", "5000", "2"), ("3", "200000", "3")] {
         let run = recipe!("parallel-search")
             .env("RAYON_NUM_THREADS", threads)
-            .run(["--len", len, "--seed", seed])
+            .run(["--len", len, "--seed", seed, "--runs", "1"])
             .success();
         let needles = run.value_of("needles 1000000 and 1000001 planted at indices");
         let (first, second) = needles.split_once(" and ").unwrap();
@@ -330,11 +332,62 @@ fn parallel_search_large_input_finds_the_planted_needles() {
     }
 }
 
+/// The recipe's own kernels, called with a predicate that forces an
+/// interleaving.
+#[allow(
+    dead_code,
+    reason = "the test calls the kernels, not the recipe's main"
+)]
+#[path = "../examples-parallel/src/bin/parallel-search.rs"]
+mod parallel_search;
+
+/// In a pool of two workers, the element just left of the left match blocks
+/// in the predicate until the right match has been tested, so the right
+/// match is certainly found first: `position_any` gives the right one, and
+/// `find_first` must still give the left one (a `find_any` in its place
+/// fails every time, not by luck).
+#[test]
+fn parallel_search_find_first_waits_for_the_left_match_that_position_any_does_not() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    // [blocker, LEFT, other, RIGHT]: the first worker takes the left half,
+    // the other steals the right half.
+    let v = [0u64, 10, 1, 20];
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    for _ in 0..10 {
+        let right_tested = AtomicBool::new(false);
+        let matches = |x: &u64| {
+            if *x == 0 {
+                let started = Instant::now();
+                while !right_tested.load(Ordering::SeqCst) {
+                    let waited = started.elapsed();
+                    assert!(
+                        waited < Duration::from_secs(20),
+                        "nobody took the right half"
+                    );
+                    std::thread::yield_now();
+                }
+            }
+            if *x == 20 {
+                right_tested.store(true, Ordering::SeqCst);
+            }
+            *x >= 10
+        };
+        let first = pool.install(|| parallel_search::find_first_parallel(&v, matches));
+        right_tested.store(false, Ordering::SeqCst);
+        let any = pool.install(|| parallel_search::position_any_parallel(&v, matches));
+        assert_eq!((first, any), (Some(10), Some(3)));
+    }
+}
+
 #[test]
 fn parallel_search_refuses_a_vector_too_short_for_two_needles() {
     recipe!("parallel-search")
         .run(["--len", "1"])
-        .fails_with_one_line_naming("--len");
+        .refused_by_clap_naming("--len");
 }
 
 // ------------------------------------------------------------- parallel-sort
