@@ -1102,3 +1102,81 @@ fn bridge_sync_async_explains_and_checks_its_options() {
         .run(["--values", "0"])
         .refused_by_clap_naming("--values");
 }
+
+/// (task, first thread, thread after the await) from `<kind>: task i ran on a, then b`.
+fn task_threads(run: &Run, kind: &str) -> Vec<(u64, String, String)> {
+    let prefix = format!("{kind}: task ");
+    let mut seen: Vec<_> = run
+        .lines_starting_with(&prefix)
+        .iter()
+        .map(|line| {
+            let (task, threads) = line[prefix.len()..].split_once(" ran on ").unwrap();
+            let (first, then) = threads.split_once(", then ").unwrap();
+            (task.parse().unwrap(), first.to_owned(), then.to_owned())
+        })
+        .collect();
+    seen.sort();
+    seen
+}
+
+#[test]
+fn runtime_builder_runs_tasks_on_the_threads_each_runtime_promises() {
+    for workers in [1u64, 3] {
+        let run = recipe!("runtime-builder")
+            .run(["--tasks", "20", "--workers", &workers.to_string()])
+            .success();
+        // Current-thread: every task, before and after its await, on main.
+        let current = task_threads(&run, "current-thread");
+        assert_eq!(current.len(), 20, "{}", run.dump());
+        for (i, (task, first, then)) in current.iter().enumerate() {
+            assert_eq!(
+                (*task, first.as_str(), then.as_str()),
+                (i as u64, "main", "main")
+            );
+        }
+        // Multi-thread: every task once, only ever on the named workers.
+        let names: BTreeSet<String> = (0..workers).map(|w| format!("worker-{w}")).collect();
+        let multi = task_threads(&run, "multi-thread");
+        let ids: Vec<u64> = multi.iter().map(|t| t.0).collect();
+        assert_eq!(ids, (0..20).collect::<Vec<_>>(), "{}", run.dump());
+        for (_, first, then) in &multi {
+            assert!(
+                names.contains(first) && names.contains(then),
+                "{}",
+                run.dump()
+            );
+        }
+        // LocalSet: the Rc-sharing tasks all ran on the thread driving it.
+        let local: BTreeSet<&str> = run
+            .lines_starting_with("local: task ")
+            .into_iter()
+            .collect();
+        let expected: BTreeSet<String> = (0..20)
+            .map(|i| format!("local: task {i} ran on main"))
+            .collect();
+        assert_eq!(
+            local,
+            expected.iter().map(String::as_str).collect(),
+            "{}",
+            run.dump()
+        );
+        assert_eq!(
+            run.last_line(),
+            format!(
+                "current-thread: all 20 tasks on main; multi-thread: all on its {workers} workers, \
+                 none on main; LocalSet: 20 of 20 Rc-sharing tasks on main"
+            )
+        );
+    }
+}
+
+#[test]
+fn runtime_builder_explains_and_checks_its_options() {
+    let run = recipe!("runtime-builder").run(["--help"]);
+    run.lists_options(&["--tasks", "--workers", "[1-64]"]);
+    for (option, bad) in [("--tasks", "0"), ("--workers", "65")] {
+        recipe!("runtime-builder")
+            .run([option, bad])
+            .refused_by_clap_naming(option);
+    }
+}
