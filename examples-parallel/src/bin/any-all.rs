@@ -92,8 +92,8 @@ fn run(Args { len, seed, runs }: Args) -> anyhow::Result<()> {
             "full scan"
         };
         let numbers = &numbers[..];
-        let all_even = |n: &u32| n % 2 == 0;
-        let any_odd = |n: &u32| n % 2 != 0;
+        let all_even = |n: &u32| n.is_multiple_of(2);
+        let any_odd = |n: &u32| !n.is_multiple_of(2);
         compare(
             &format!("all even ({how})"),
             !planted,

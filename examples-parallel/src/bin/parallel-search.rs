@@ -131,7 +131,7 @@ pub fn position_any_parallel<T: Sync>(
     v: &[T],
     matches: impl Fn(&T) -> bool + Sync,
 ) -> Option<usize> {
-    v.par_iter().position_any(|x| matches(x))
+    v.par_iter().position_any(&matches)
 }
 
 fn print_timings<T: std::fmt::Debug>(
