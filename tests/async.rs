@@ -1180,3 +1180,88 @@ fn runtime_builder_explains_and_checks_its_options() {
             .refused_by_clap_naming(option);
     }
 }
+
+// ---- async services ----
+
+/// The `handle <h>: request <r> added <amount>, total now <total>` lines, as
+/// (h, r, amount, total) in the order printed.
+fn actor_replies(run: &Run) -> Vec<(u64, u64, u64, u64)> {
+    run.lines_starting_with("handle ")
+        .into_iter()
+        .filter(|l| l.contains(": request "))
+        .map(|line| {
+            let numbers: Vec<u64> = line
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            match numbers[..] {
+                [h, r, amount, total] => (h, r, amount, total),
+                _ => panic!("bad line {line:?}\n{}", run.dump()),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn actor_handle_answers_every_request_once_in_order_and_stops_after_the_last_handle() {
+    let (handles, requests) = (6u64, 40u64);
+    let run = recipe!("actor-handle")
+        .run(["--handles", "6", "--requests", "40"])
+        .success();
+    let replies = actor_replies(&run);
+    assert_eq!(replies.len() as u64, handles * requests, "{}", run.dump());
+    // Each handle's requests were answered once each, in the order it sent them.
+    for h in 0..handles {
+        let mine: Vec<(u64, u64)> = replies
+            .iter()
+            .filter(|r| r.0 == h)
+            .map(|r| (r.1, r.2))
+            .collect();
+        let sent: Vec<(u64, u64)> = (0..requests).map(|r| (r, h * requests + r + 1)).collect();
+        assert_eq!(mine, sent, "handle {h}\n{}", run.dump());
+    }
+    // One owner, one message at a time: sorted by the total each reply saw,
+    // every total is the one before plus that request's amount. A lost or
+    // doubled update, or a reply sent before the addition, breaks the chain.
+    let mut by_total: Vec<(u64, u64)> = replies.iter().map(|r| (r.3, r.2)).collect();
+    by_total.sort_unstable();
+    let mut previous = 0;
+    for (total, amount) in by_total {
+        assert_eq!(total, previous + amount, "{}", run.dump());
+        previous = total;
+    }
+    let n = handles * requests;
+    assert_eq!(previous, n * (n + 1) / 2, "the sum of 1..={n}");
+    // The actor stopped only once every handle was gone.
+    let lines = run.lines();
+    let stop = lines
+        .iter()
+        .position(|l| *l == format!("actor: every handle dropped, stopping after {n} requests"))
+        .unwrap_or_else(|| panic!("no stop line\n{}", run.dump()));
+    let dropped: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].ends_with(": done, dropping it"))
+        .collect();
+    assert_eq!(dropped.len() as u64, handles, "{}", run.dump());
+    assert!(dropped.iter().all(|&i| i < stop), "{}", run.dump());
+    assert_eq!(
+        run.last_line(),
+        format!("6 handles sent {n} requests, {n} answered once each; final total 28920")
+    );
+}
+
+#[test]
+fn actor_handle_runs_on_its_defaults_and_checks_its_options() {
+    let run = recipe!("actor-handle").run(NO_ARGS).success();
+    assert_eq!(
+        run.last_line(),
+        "3 handles sent 15 requests, 15 answered once each; final total 120"
+    );
+    recipe!("actor-handle")
+        .run(["--help"])
+        .lists_options(&["--handles", "--requests", "[1-64]"]);
+    for option in ["--handles", "--requests"] {
+        recipe!("actor-handle")
+            .run([option, "0"])
+            .refused_by_clap_naming(option);
+    }
+}
