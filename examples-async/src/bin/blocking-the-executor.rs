@@ -20,8 +20,8 @@
 //! poll, which could let a `spawn_blocking` task end before the last one starts). The `took ... ms` lines
 //! vary; the blocking one is never below `--tasks` x `--work-ms`. Tokio itself
 //! cannot tell a blocking task from a busy one: a multi-thread runtime only
-//! hides the stall while another worker is free (tokio-console's "busy" warnings
-//! exist to find such tasks).
+//! hides the stall while another worker is free (tokio-console can show the
+//! tasks that run long between two `.await`s).
 //!
 //! ```sh
 //! cargo run -p examples-async --bin blocking-the-executor -- --tasks 4 --work-ms 50

@@ -2,7 +2,8 @@
 //!
 //! `block_on` polls a future; on `Pending` it parks the thread, and the future's
 //! waker (a `std::task::Wake` that unparks that thread) brings it back to poll
-//! again. It never spins: it polls at most once more than it was woken.
+//! again. It never spins: it polls at most once more than it was woken
+//! (`park` may in principle return spuriously; on Linux std's does not).
 //!
 //! The executor keeps tasks (boxed futures) in a channel. A task's waker sends
 //! the task back into the channel; the loop receives a task and polls it once.
@@ -16,9 +17,8 @@
 //! Task 0's poll count (1 or 2) and block_on's count vary with the timing of
 //! the std threads; every other line is fixed. Next to tokio: its workers also
 //! wait on I/O readiness (epoll) and a timer wheel rather than only on wakes,
-//! keep one queue per worker and steal from each other, give each task a
-//! budget so one cannot hog a thread, and allocate a task once, not a channel
-//! message per wake. Do not use this in production; use it to read tokio.
+//! keep one queue per worker and steal from each other, and give each task a
+//! budget so one cannot hog a thread. Use this to read tokio, not to replace it.
 //!
 //! ```sh
 //! cargo run -p examples-async --bin mini-executor -- --tasks 5 --delay-ms 10
