@@ -387,8 +387,9 @@ fn sync_channel_refuses_zero_or_absurd_sizes() {
 
 // ----------------------------------------------------------- crossbeam-spsc
 
-/// Checks a run of crossbeam-spsc with `n` messages.
-fn check_spsc(run: &Run, n: u64) {
+/// Checks a run of crossbeam-spsc with `n` messages; returns the most
+/// messages the consumer found waiting before a receive.
+fn check_spsc(run: &Run, n: u64) -> u64 {
     let expected = |verb: &str| -> Vec<String> { (0..n).map(|i| format!("{verb} {i}")).collect() };
     assert_eq!(
         run.lines_starting_with("Received "),
@@ -417,7 +418,21 @@ fn check_spsc(run: &Run, n: u64) {
     // channel closed after the drop and after the last message, not after a
     // count of receives.
     let dropped = position(run, &format!("Producer: sent {n}, dropping its Sender"));
-    let closed = position(run, &format!("Consumer: channel closed after {n} messages"));
+    let most_waiting: u64 = run
+        .value_of(&format!(
+            "Consumer: channel closed after {n} messages; found at most "
+        ))
+        .trim_end_matches(" waiting")
+        .parse()
+        .expect("a count");
+    // With room for one message, never more than one is waiting.
+    assert!(most_waiting <= 1, "{}", run.dump());
+    let closed = position(
+        run,
+        &format!(
+            "Consumer: channel closed after {n} messages; found at most {most_waiting} waiting"
+        ),
+    );
     assert!(dropped < closed, "{}", run.dump());
     assert!(
         position(run, &format!("Received {}", n - 1)) < closed,
@@ -429,6 +444,7 @@ fn check_spsc(run: &Run, n: u64) {
         run.last_line(),
         format!("Consumer received {n} of {n} messages; the producer dropped its Sender")
     );
+    most_waiting
 }
 
 #[test]
@@ -446,6 +462,34 @@ fn crossbeam_spsc_consumer_keeps_pace_without_pauses() {
         .run(["--messages", "1", "--pause-ms", "0"])
         .success();
     check_spsc(&run, 1);
+}
+
+/// With `--lag` the consumer receives only from a full channel, so the
+/// producer runs as far ahead as the channel allows: exactly one message,
+/// whatever the timing. A channel of any larger capacity fails here for sure.
+#[test]
+fn crossbeam_spsc_producer_gets_exactly_one_message_ahead() {
+    for (messages, pause_ms) in [("40", "0"), ("3", "1"), ("1", "0")] {
+        let run = recipe!("crossbeam-spsc")
+            .run(["--messages", messages, "--pause-ms", pause_ms, "--lag"])
+            .success();
+        assert_eq!(
+            check_spsc(&run, messages.parse().unwrap()),
+            1,
+            "{}",
+            run.dump()
+        );
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn crossbeam_spsc_producer_gets_exactly_one_message_ahead_even_on_one_core() {
+    let run = recipe!("crossbeam-spsc")
+        .on_one_cpu()
+        .run(["--messages", "20", "--pause-ms", "0", "--lag"])
+        .success();
+    assert_eq!(check_spsc(&run, 20), 1, "{}", run.dump());
 }
 
 #[test]
@@ -629,6 +673,78 @@ fn crossbeam_pipeline_with_one_worker_keeps_the_order_and_never_runs_ahead() {
     }
 }
 
+/// The numbers that `--meet n` makes wait for each other at a `Barrier(n)`
+/// were each taken by a different worker: workers that run one at a time (a
+/// lock held across the work) never get past the barrier and fail at the
+/// deadline.
+fn check_pipeline_meeting(run: &Run, n: u64, w: u64, meet: u64) {
+    let mut met_on: Vec<u64> = run
+        .lines_starting_with("Worker ")
+        .into_iter()
+        .filter(|l| l.contains(" received "))
+        .map(numbers)
+        .filter(|nums| nums[1] < meet)
+        .map(|nums| nums[0])
+        .collect();
+    met_on.sort_unstable();
+    met_on.dedup();
+    assert_eq!(met_on.len() as u64, meet, "{}", run.dump());
+    check_pipeline(run, n, w);
+}
+
+#[test]
+fn crossbeam_pipeline_runs_its_workers_at_the_same_time() {
+    for (workers, meet) in [("3", "3"), ("5", "2")] {
+        let run = recipe!("crossbeam-pipeline")
+            .run([
+                "--messages",
+                "20",
+                "--workers",
+                workers,
+                "--work-ms",
+                "0",
+                "--meet",
+                meet,
+            ])
+            .success();
+        check_pipeline_meeting(&run, 20, workers.parse().unwrap(), meet.parse().unwrap());
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn crossbeam_pipeline_runs_its_workers_at_the_same_time_even_on_one_core() {
+    let run = recipe!("crossbeam-pipeline")
+        .on_one_cpu()
+        .run([
+            "--messages",
+            "10",
+            "--workers",
+            "3",
+            "--work-ms",
+            "0",
+            "--meet",
+            "3",
+        ])
+        .success();
+    check_pipeline_meeting(&run, 10, 3, 3);
+}
+
+#[test]
+fn crossbeam_pipeline_refuses_more_meeting_numbers_than_workers_or_messages() {
+    for args in [
+        ["--workers", "2", "--messages", "9", "--meet", "3"],
+        ["--workers", "8", "--messages", "2", "--meet", "3"],
+    ] {
+        recipe!("crossbeam-pipeline")
+            .run(args)
+            .fails_with_one_line_naming("--meet");
+    }
+    recipe!("crossbeam-pipeline")
+        .run(["--meet", "257"])
+        .refused_by_clap_naming("--meet");
+}
+
 #[test]
 fn crossbeam_pipeline_with_more_workers_than_messages_still_ends() {
     let run = recipe!("crossbeam-pipeline")
@@ -783,33 +899,40 @@ fn check_worker_pool(run: &Run, w: u64, j: u64) -> Vec<u64> {
         assert!(nums[0] < w, "{}", run.dump());
     }
 
-    // Each worker exits once, after the queue closed, having done what it
-    // reported; main's fan-in counted the same results; every worker line
-    // comes before main's tally, which it prints after joining the workers.
-    let tally_start = lines
-        .iter()
-        .position(|l| l.starts_with("worker 0 returned "))
-        .unwrap_or_else(|| panic!("main prints a tally per worker\n{}", run.dump()));
+    // Each worker exits once, having done what it reported, after main closed
+    // the queue (its `for` loop ends only then) and before main's fan-in ends
+    // (that loop ends only when every worker has dropped its result Sender,
+    // which it does after printing its exit line). Main's tally, printed after
+    // the joins, counted the same results.
+    let closing = position(run, &format!("main: queued {j} jobs, closing the queue"));
+    let gone = position(run, "main: every worker's result Sender is gone");
     for worker in 0..w {
         let by_worker = done.iter().filter(|nums| nums[0] == worker).count();
         let exit = position(
             run,
             &format!("worker {worker}: job queue closed, exiting after {by_worker} jobs"),
         );
-        assert!(exit < tally_start, "worker {worker}\n{}", run.dump());
-        position(
+        assert!(
+            closing < exit && exit < gone,
+            "worker {worker}\n{}",
+            run.dump()
+        );
+        let tally = position(
             run,
             &format!("worker {worker} returned {by_worker} results"),
         );
+        assert!(gone < tally, "worker {worker}\n{}", run.dump());
     }
+    // Every job line too comes before the fan-in ends: a worker prints it
+    // before sending that job's result.
     assert!(
-        lines[..tally_start]
+        lines[..gone]
             .iter()
-            .all(|l| l.starts_with("worker ") && l.contains(": ")),
+            .all(|l| l.starts_with("worker ") && l.contains(": ") || *l == lines[closing]),
         "{}",
         run.dump()
     );
-    assert_eq!(lines.len() as u64, j + 2 * w + 1, "{}", run.dump());
+    assert_eq!(lines.len() as u64, j + 2 * w + 3, "{}", run.dump());
     let total: u64 = (0..j).map(|i| i * i).sum();
     assert_eq!(
         run.last_line(),
@@ -857,6 +980,76 @@ fn worker_pool_on_one_core_processes_every_job_exactly_once() {
             assert_eq!(ids, upto(50), "{}", run.dump());
         }
     }
+}
+
+/// The jobs that `--meet n` makes wait for each other at a `Barrier(n)` each
+/// ran on a different worker: a pool that runs one job at a time (a lock held
+/// across the job, one worker really running) never gets past the barrier and
+/// fails at the deadline.
+fn check_worker_pool_meeting(run: &Run, w: u64, j: u64, meet: u64) {
+    let done = numbers_of(run, "worker ");
+    let mut met_on: Vec<u64> = done
+        .iter()
+        .filter(|nums| nums.len() == 3 && nums[1] < meet)
+        .map(|nums| nums[0])
+        .collect();
+    met_on.sort_unstable();
+    met_on.dedup();
+    assert_eq!(met_on.len() as u64, meet, "{}", run.dump());
+    check_worker_pool(run, w, j);
+}
+
+#[test]
+fn worker_pool_runs_jobs_on_several_workers_at_once() {
+    for (workers, meet) in [("4", "4"), ("6", "3")] {
+        let run = recipe!("worker-pool")
+            .run([
+                "--workers",
+                workers,
+                "--jobs",
+                "30",
+                "--job-ms",
+                "0",
+                "--meet",
+                meet,
+            ])
+            .success();
+        check_worker_pool_meeting(&run, workers.parse().unwrap(), 30, meet.parse().unwrap());
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn worker_pool_runs_jobs_on_several_workers_at_once_even_on_one_core() {
+    let run = recipe!("worker-pool")
+        .on_one_cpu()
+        .run([
+            "--workers",
+            "4",
+            "--jobs",
+            "12",
+            "--job-ms",
+            "0",
+            "--meet",
+            "4",
+        ])
+        .success();
+    check_worker_pool_meeting(&run, 4, 12, 4);
+}
+
+#[test]
+fn worker_pool_refuses_more_meeting_jobs_than_workers_or_jobs() {
+    for args in [
+        ["--workers", "2", "--jobs", "9", "--meet", "3"],
+        ["--workers", "8", "--jobs", "2", "--meet", "3"],
+    ] {
+        recipe!("worker-pool")
+            .run(args)
+            .fails_with_one_line_naming("--meet");
+    }
+    recipe!("worker-pool")
+        .run(["--meet", "257"])
+        .refused_by_clap_naming("--meet");
 }
 
 #[test]

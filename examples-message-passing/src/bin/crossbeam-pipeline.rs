@@ -17,15 +17,20 @@
 //! The output shows the chain: `Source done` comes before every `Worker w
 //! done`, and those before `Sink: every worker's Sender is gone`.
 //!
+//! `--meet N` is for the tests (hidden from `--help`): numbers 0..N each wait
+//! at a `Barrier(N)` before their work, so N workers must hold one of them at
+//! the same time; a pipeline whose workers ran one at a time would hang there.
+//!
 //! ```sh
 //! cargo run -p examples-message-passing --bin crossbeam-pipeline -- --messages 10 --workers 3
 //! ```
 
 use std::process::ExitCode;
+use std::sync::Barrier;
 use std::thread;
 use std::time::Duration;
 
-use anyhow::anyhow;
+use anyhow::{anyhow, ensure};
 use clap::Parser;
 use crossbeam::channel::bounded;
 
@@ -42,6 +47,10 @@ struct Args {
     /// which then waits on the full channel [0-1000].
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(..=1000))]
     work_ms: u64,
+    /// Test-only: numbers 0..N wait for each other at a barrier [0-256, at
+    /// most --workers and --messages; 0: off].
+    #[arg(long, hide = true, default_value_t = 0, value_parser = clap::value_parser!(u32).range(..=256))]
+    meet: u32,
 }
 
 fn main() -> ExitCode {
@@ -54,7 +63,17 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let (messages, workers) = (args.messages, args.workers);
+    let Args {
+        messages,
+        workers,
+        meet,
+        ..
+    } = args;
+    ensure!(
+        meet <= workers && u64::from(meet) <= messages,
+        "--meet {meet} needs at least as many --workers ({workers}) and --messages ({messages})"
+    );
+    let barrier = &Barrier::new(usize::try_from(meet)?);
     let work = Duration::from_millis(args.work_ms);
 
     let (snd1, rcv1) = bounded(1); // source -> workers
@@ -79,6 +98,9 @@ fn run(args: Args) -> anyhow::Result<()> {
                 let mut taken = 0;
                 for msg in recvr.iter() {
                     println!("Worker {w} received {msg}");
+                    if msg < u64::from(meet) {
+                        barrier.wait(); // test-only: the first `meet` numbers at once
+                    }
                     thread::sleep(work); // the "work" on this number
                     sendr
                         .send((w, msg * 2))

@@ -17,11 +17,19 @@
 //! its Sender`. Since Rust 1.63 `std::thread::scope` does what `crossbeam::scope` does, and
 //! since 1.67 `std::sync::mpsc` is built on crossbeam-channel's algorithms.
 //!
+//! Before each receive the consumer notes how many messages are waiting: its
+//! last line reports the most it found, 0 or 1 from run to run, never more.
+//! `--lag` is for the tests (hidden from `--help`): the consumer then waits
+//! before each receive until the channel is full (or the producer is done),
+//! so the producer gets as far ahead as the channel lets it: the most found
+//! waiting is then exactly the bound, 1.
+//!
 //! ```sh
 //! cargo run -p examples-message-passing --bin crossbeam-spsc -- --messages 10 --pause-ms 0
 //! ```
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
@@ -38,6 +46,9 @@ struct Args {
     /// Milliseconds the producer waits after each send (the cookbook's pause) [0-1000].
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(..=1000))]
     pause_ms: u64,
+    /// Test-only: the consumer waits for a full channel before each receive.
+    #[arg(long, hide = true)]
+    lag: bool,
 }
 
 fn main() -> ExitCode {
@@ -49,8 +60,15 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(Args { messages, pause_ms }: Args) -> anyhow::Result<()> {
+fn run(
+    Args {
+        messages,
+        pause_ms,
+        lag,
+    }: Args,
+) -> anyhow::Result<()> {
     let pause = Duration::from_millis(pause_ms);
+    let sent_all = &AtomicBool::new(false);
 
     // Room for one message: a full channel makes the producer wait.
     let (snd, rcv) = bounded(1);
@@ -63,18 +81,27 @@ fn run(Args { messages, pause_ms }: Args) -> anyhow::Result<()> {
                 println!("Sent {i}");
                 thread::sleep(pause);
             }
+            // Release: a consumer that sees `true` sees the last message queued.
+            sent_all.store(true, Ordering::Release);
             println!("Producer: sent {messages}, dropping its Sender");
             drop(snd); // closes the channel (returning would drop it too)
         });
         // The consumer runs while the producer is still sending.
         let consumer = s.spawn(move |_| {
-            let mut received = 0;
-            // Ends once the channel is empty and the Sender is gone.
-            for msg in rcv.iter() {
+            let (mut received, mut most_waiting) = (0, 0);
+            loop {
+                while lag && !rcv.is_full() && !sent_all.load(Ordering::Acquire) {
+                    thread::yield_now(); // test-only: let the producer fill the channel
+                }
+                most_waiting = most_waiting.max(rcv.len()); // never above the bound
+                // Err once the channel is empty and the Sender is gone.
+                let Ok(msg) = rcv.recv() else { break };
                 println!("Received {msg}");
                 received += 1;
             }
-            println!("Consumer: channel closed after {received} messages");
+            println!(
+                "Consumer: channel closed after {received} messages; found at most {most_waiting} waiting"
+            );
             received
         });
         consumer.join()

@@ -20,11 +20,16 @@
 //! `Receiver` is `Clone`: each worker holds its own handle to the one queue,
 //! and no lock is needed. (std's `mpmc` channel is not stable yet.)
 //!
+//! `--meet N` is for the tests (hidden from `--help`): jobs 0..N each wait at
+//! a `Barrier(N)` before their work, so N workers must hold one of them at the
+//! same time; a pool that ran one job at a time would hang there.
+//!
 //! ```sh
 //! cargo run -p examples-message-passing --bin worker-pool -- --workers 8 --jobs 100
 //! ```
 
 use std::process::ExitCode;
+use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
@@ -45,6 +50,10 @@ struct Args {
     /// Milliseconds each job takes, so the jobs spread over the workers [0-1000].
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(..=1000))]
     job_ms: u64,
+    /// Test-only: jobs 0..N wait for each other at a barrier [0-256, at most
+    /// --workers and --jobs; 0: off].
+    #[arg(long, hide = true, default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=256))]
+    meet: u64,
 }
 
 fn main() -> ExitCode {
@@ -57,19 +66,32 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let (workers, jobs) = (args.workers, args.jobs);
+    let Args {
+        workers,
+        jobs,
+        meet,
+        ..
+    } = args;
+    ensure!(
+        meet <= jobs && usize::try_from(meet)? <= workers,
+        "--meet {meet} needs at least as many --workers ({workers}) and --jobs ({jobs})"
+    );
     let job_time = Duration::from_millis(args.job_ms);
+    let barrier = Arc::new(Barrier::new(usize::try_from(meet)?));
 
     let (job_tx, job_rx) = unbounded::<u64>();
     let (result_tx, result_rx) = unbounded::<(usize, u64, u64)>();
     let mut handles = Vec::new();
     for w in 0..workers {
         // Every worker clones the one Receiver: they compete for the jobs.
-        let (jobs, results) = (job_rx.clone(), result_tx.clone());
+        let (jobs, results, barrier) = (job_rx.clone(), result_tx.clone(), barrier.clone());
         handles.push(thread::spawn(move || {
             let mut done = 0;
             // Ends when the queue is empty and main has dropped `job_tx`.
             for job in jobs.iter() {
+                if job < meet {
+                    barrier.wait(); // test-only: the first `meet` jobs run at once
+                }
                 thread::sleep(job_time); // the "work"
                 let result = job * job;
                 println!("worker {w}: job {job} -> {result}");
@@ -89,7 +111,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     for job in 0..jobs {
         job_tx.send(job).context("every worker has gone")?;
     }
-    drop(job_tx); // close the queue: workers finish what is queued, then exit
+    println!("main: queued {jobs} jobs, closing the queue");
+    drop(job_tx); // workers finish what is queued, then exit
 
     let mut done_by = vec![0u64; workers];
     let mut times_done = vec![0u32; usize::try_from(jobs)?];
@@ -100,6 +123,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         times_done[usize::try_from(job)?] += 1;
         total += result;
     }
+    println!("main: every worker's result Sender is gone");
     for (w, handle) in handles.into_iter().enumerate() {
         handle.join().map_err(|_| anyhow!("worker {w} panicked"))?;
     }
