@@ -145,10 +145,39 @@ fn par_iter_basics_defaults_are_the_seed_examples() {
 }
 
 #[test]
-fn par_iter_basics_refuses_zero_items() {
+fn par_iter_basics_items_run_on_every_worker_at_once() {
+    // With --meet no item goes on until one item per worker has begun: a
+    // for_each that ran the items one at a time would stop there (and fail
+    // after 10 s). On one CPU too: the pool still has its threads.
+    for (threads, items) in [("2", "2"), ("3", "10"), ("4", "200")] {
+        for recipe in [
+            recipe!("par-iter-basics"),
+            recipe!("par-iter-basics").on_one_cpu(),
+        ] {
+            let run = recipe
+                .env("RAYON_NUM_THREADS", threads)
+                .run(["--items", items, "--sleep-ms", "0", "--meet"])
+                .success();
+            let lines = run.lines_starting_with("Processing number: ");
+            let seen: BTreeSet<&str> = lines.iter().copied().collect();
+            let n: usize = items.parse().unwrap();
+            assert_eq!((lines.len(), seen.len()), (n, n), "{}", run.dump());
+            assert_eq!(
+                run.last_line(),
+                format!("All {items} numbers processed in parallel; sum of 1..=10 is 55")
+            );
+        }
+    }
+}
+
+#[test]
+fn par_iter_basics_refuses_out_of_range_options() {
     recipe!("par-iter-basics")
         .run(["--items", "0"])
-        .fails_with_one_line_naming("--items");
+        .refused_by_clap_naming("--items");
+    recipe!("par-iter-basics")
+        .run(["--sleep-ms", "1001"])
+        .refused_by_clap_naming("--sleep-ms");
 }
 
 // ------------------------------------------------------------------ iter-mut
@@ -656,7 +685,7 @@ fn expected_joins(len: usize, cutoff: usize) -> u64 {
 #[test]
 fn rayon_join_small_input_sorted_like_std() {
     let run = recipe!("rayon-join")
-        .run(["--len", "10", "--cutoff", "2", "--seed", "4"])
+        .run(["--len", "10", "--cutoff", "2", "--seed", "4", "--runs", "1"])
         .success();
     let mut numbers: Vec<u64> = parse_all(&list_after(&run, "random numbers:"));
     let sorted: Vec<u64> = parse_all(&list_after(&run, "parallel merge sort:"));
@@ -677,7 +706,14 @@ fn rayon_join_splits_every_slice_above_the_cutoff() {
     for (len, cutoff) in [(10_000, 64), (4097, 1), (1000, 1000), (12_345, 17)] {
         let run = recipe!("rayon-join")
             .env("RAYON_NUM_THREADS", "3")
-            .run(["--len", &len.to_string(), "--cutoff", &cutoff.to_string()])
+            .run([
+                "--len",
+                &len.to_string(),
+                "--cutoff",
+                &cutoff.to_string(),
+                "--runs",
+                "1",
+            ])
             .success();
         let calls: u64 = run.parsed("rayon::join calls: ");
         assert_eq!(calls, expected_joins(len, cutoff), "{}", run.dump());
@@ -692,7 +728,7 @@ fn rayon_join_splits_every_slice_above_the_cutoff() {
 fn rayon_join_on_one_thread_nothing_is_stolen() {
     let run = recipe!("rayon-join")
         .env("RAYON_NUM_THREADS", "1")
-        .run(["--len", "5000", "--cutoff", "16"])
+        .run(["--len", "5000", "--cutoff", "16", "--runs", "1"])
         .success();
     assert_eq!(
         run.parsed::<u64>("rayon::join calls: "),
@@ -705,10 +741,39 @@ fn rayon_join_on_one_thread_nothing_is_stolen() {
 }
 
 #[test]
+fn rayon_join_halves_run_at_the_same_time() {
+    // With --meet the two halves of the first join wait for each other at a
+    // barrier: a join that ran them one after the other would never get
+    // past it (the run would hang until the test's deadline). On one CPU
+    // too: the pool still has two threads.
+    for recipe in [recipe!("rayon-join"), recipe!("rayon-join").on_one_cpu()] {
+        let run = recipe
+            .env("RAYON_NUM_THREADS", "2")
+            .run(["--len", "4097", "--cutoff", "64", "--meet", "--runs", "2"])
+            .success();
+        assert_eq!(
+            run.parsed::<u64>("rayon::join calls: "),
+            expected_joins(4097, 64)
+        );
+        // The first join's halves ran on two workers: at least one steal.
+        assert!(run.parsed::<u64>("second halves stolen by another worker: ") >= 1);
+        assert_eq!(
+            run.last_line(),
+            "Parallel merge sort equals the std sort on 4097 numbers"
+        );
+    }
+    // Where the halves cannot meet, --meet is refused rather than hanging.
+    recipe!("rayon-join")
+        .env("RAYON_NUM_THREADS", "1")
+        .run(["--len", "4097", "--meet"])
+        .fails_with_one_line_naming("--meet");
+}
+
+#[test]
 fn rayon_join_refuses_a_zero_cutoff() {
     recipe!("rayon-join")
         .run(["--cutoff", "0"])
-        .fails_with_one_line_naming("--cutoff");
+        .refused_by_clap_naming("--cutoff");
 }
 
 // -------------------------------------------------------- custom-thread-pool
@@ -751,6 +816,11 @@ fn custom_thread_pool_uses_at_most_its_own_threads() {
         .success();
     assert_eq!(run.value_of("inside install: current_num_threads() ="), "3");
     let workers: BTreeSet<usize> = tasks_to_workers(&run, 40).into_values().collect();
+    // Known answer: the tasks' results, whichever worker ran each.
+    assert_eq!(
+        run.value_of("busy work of the 40 tasks:"),
+        "8207268488392130828"
+    );
     assert!(
         workers.len() <= 3 && workers.iter().all(|&w| w < 3),
         "{}",
@@ -772,6 +842,10 @@ fn custom_thread_pool_of_one_runs_everything_on_worker_zero() {
         .success();
     let workers: BTreeSet<usize> = tasks_to_workers(&run, 20).into_values().collect();
     assert_eq!(workers, BTreeSet::from([0]), "{}", run.dump());
+    assert_eq!(
+        run.value_of("busy work of the 20 tasks:"),
+        "4819150295926034366"
+    );
     assert_eq!(scoped_workers(&run, 1), BTreeSet::from([0]));
 }
 
@@ -795,11 +869,14 @@ fn custom_thread_pool_has_its_threads_even_on_one_cpu() {
 
 #[test]
 fn custom_thread_pool_refuses_zero_and_absurd_thread_counts() {
-    for threads in ["0", "100000"] {
+    for threads in ["0", "257", "100000"] {
         recipe!("custom-thread-pool")
             .run(["--threads", threads])
-            .fails_with_one_line_naming("--threads");
+            .refused_by_clap_naming("--threads");
     }
+    recipe!("custom-thread-pool")
+        .run(["--tasks", "0"])
+        .refused_by_clap_naming("--tasks");
 }
 
 // ---------------------------------------------------------------- thumbnails

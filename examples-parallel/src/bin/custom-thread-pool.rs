@@ -26,23 +26,25 @@ use std::thread;
 
 use anyhow::{Context, ensure};
 use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 use rayon::ThreadPoolBuilder;
 use rayon::prelude::*;
 
 /// Run tasks in a custom rayon thread pool.
 #[derive(Parser)]
 struct Args {
-    /// How many worker threads the custom pool has.
-    #[arg(long, default_value_t = 3)]
+    /// How many worker threads the custom pool has [1-256].
+    #[arg(long, default_value_t = 3,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=256))]
     threads: usize,
-    /// How many tasks the parallel iterator runs in the pool.
-    #[arg(long, default_value_t = 12)]
+    /// How many tasks the parallel iterator runs in the pool [1-10000].
+    #[arg(long, default_value_t = 12,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000))]
     tasks: usize,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -51,14 +53,6 @@ fn main() -> ExitCode {
 }
 
 fn run(Args { threads, tasks }: Args) -> anyhow::Result<()> {
-    ensure!(
-        (1..=256).contains(&threads),
-        "--threads must be between 1 and 256, got {threads}"
-    );
-    ensure!(
-        (1..=10_000).contains(&tasks),
-        "--tasks must be between 1 and 10000, got {tasks}"
-    );
     println!(
         "global pool: {} threads; main thread's index: {:?}",
         rayon::current_num_threads(),
@@ -73,7 +67,7 @@ fn run(Args { threads, tasks }: Args) -> anyhow::Result<()> {
 
     // `install` runs the closure on a worker of `pool`, so the parallel
     // iterator inside splits its work among that pool's threads.
-    let workers: Vec<usize> = pool.install(|| {
+    let done: Vec<(usize, u64)> = pool.install(|| {
         println!(
             "inside install: current_num_threads() = {}",
             rayon::current_num_threads()
@@ -86,12 +80,15 @@ fn run(Args { threads, tasks }: Args) -> anyhow::Result<()> {
                 let thread = thread::current();
                 let name = thread.name().unwrap_or("unnamed");
                 println!("task {task} ran on worker {worker}, thread {name}");
-                busy_work(task); // long enough for idle workers to steal the next tasks
-                worker
+                // Long enough for idle workers to steal the next tasks.
+                (worker, busy_work(task))
             })
             .collect()
     });
-    let distinct: BTreeSet<usize> = workers.into_iter().collect();
+    // A sum that does not depend on which worker ran which task.
+    let work = done.iter().fold(0u64, |sum, &(_, w)| sum.wrapping_add(w));
+    println!("busy work of the {tasks} tasks: {work}");
+    let distinct: BTreeSet<usize> = done.into_iter().map(|(worker, _)| worker).collect();
     println!("install: distinct worker indices {distinct:?}");
     ensure!(
         distinct.iter().all(|&w| w < threads),

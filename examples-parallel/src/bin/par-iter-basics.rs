@@ -9,11 +9,17 @@
 //! the same. (Sleeping blocks a worker: rayon is meant for CPU-bound work; the
 //! sleep here only stands in for it.)
 //!
+//! With `--meet`, each item waits until as many items as there are workers
+//! (or items, if fewer) have begun: only workers running at the same time
+//! get past that, so a run that ends proves that they did.
+//!
 //! ```sh
 //! cargo run -p examples-parallel --bin par-iter-basics -- --items 10 --sleep-ms 100
 //! ```
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -24,17 +30,19 @@ use rayon::prelude::*;
 /// Sum a vector in parallel, then process slow items in parallel.
 #[derive(Parser)]
 struct Args {
-    /// How many slow items `for_each` processes (the numbers 1..=N).
-    #[arg(long, default_value_t = 10)]
+    /// How many slow items `for_each` processes (the numbers 1..=N) [1-1000].
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     items: u32,
-    /// How long each item takes, in milliseconds.
-    #[arg(long, default_value_t = 100)]
+    /// How long each item takes, in milliseconds [0-1000].
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=1000))]
     sleep_ms: u64,
+    /// Each item waits until one item per worker has begun (at most 10 s).
+    #[arg(long)]
+    meet: bool,
 }
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -42,32 +50,47 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(Args { items, sleep_ms }: Args) -> anyhow::Result<()> {
-    ensure!(
-        (1..=1000).contains(&items),
-        "--items must be between 1 and 1000, got {items}"
-    );
-    ensure!(
-        sleep_ms <= 1000,
-        "--sleep-ms must be at most 1000, got {sleep_ms}"
-    );
-
+fn run(
+    Args {
+        items,
+        sleep_ms,
+        meet,
+    }: Args,
+) -> anyhow::Result<()> {
     // A parallel sum: each worker sums its pieces, and the partial sums are
     // added as the pieces are joined back together.
     let numbers = vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
     let sum = numbers.par_iter().sum::<i32>();
     println!("Sum is {sum}");
 
-    println!("rayon threads: {}", rayon::current_num_threads());
+    let threads = rayon::current_num_threads();
+    println!("rayon threads: {threads}");
     let data: Vec<u32> = (1..=items).collect();
     let sleep = Duration::from_millis(sleep_ms);
+    let expected = items.min(threads as u32);
+    let (begun, all_begun, missed) = (Mutex::new(0), Condvar::new(), AtomicBool::new(false));
     let started = Instant::now();
     // `for_each` returns only when every item has been processed: no join
     // handles to collect, rayon waits for its workers itself.
     data.par_iter().for_each(|&num| {
         println!("Processing number: {num}");
+        if meet {
+            // No item goes on until `expected` have begun: only as many
+            // workers running at once can get past this.
+            let mut n = begun.lock().expect("no item panicked");
+            *n += 1;
+            all_begun.notify_all();
+            let ten_s = Duration::from_secs(10);
+            let (_guard, wait) = (all_begun.wait_timeout_while(n, ten_s, |n| *n < expected))
+                .expect("no item panicked");
+            missed.fetch_or(wait.timed_out(), Ordering::Relaxed);
+        }
         thread::sleep(sleep); // stands in for real work
     });
+    ensure!(
+        !missed.into_inner(),
+        "--meet: {expected} items never ran at the same time"
+    );
     let elapsed = started.elapsed();
     let sequential = sleep * items;
     println!(

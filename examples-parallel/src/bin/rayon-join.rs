@@ -10,24 +10,27 @@
 //!
 //! The number of `join` calls depends only on `--len` and `--cutoff`; how
 //! many second halves were stolen by another worker varies from run to run
-//! (none with one thread). The sequential version is the same merge sort
-//! without `join`; the std sort is the reference the result must equal.
-//! Inputs of up to 16 numbers are printed in full.
+//! (none with one thread), and so do the timings (each the median of
+//! `--runs` runs after a warm-up). The sequential version is the same merge
+//! sort without `join`; the std sort is the reference the result must equal.
+//! With `--meet`, the two halves of the first `join` wait for each other at
+//! a `Barrier` before sorting: only halves that really run at the same time
+//! get past it. Inputs of up to 16 numbers are printed in full.
 //!
 //! ```sh
 //! cargo run --release -p examples-parallel --bin rayon-join -- --len 4000000 --cutoff 10000
 //! ```
 
 use std::process::ExitCode;
+use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use anyhow::ensure;
 use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-/// The largest `--len`: four vectors of 800 MB at the peak.
-const MAX_LEN: usize = 100_000_000;
 /// Inputs up to this long are printed in full.
 const SHOW_ALL: usize = 16;
 /// Slices up to this long are insertion-sorted.
@@ -36,15 +39,24 @@ const INSERTION_SORT_LEN: usize = 16;
 /// Sort random numbers with a merge sort parallelised by `rayon::join`.
 #[derive(Parser)]
 struct Args {
-    /// How many random numbers to sort.
-    #[arg(long, default_value_t = 4_000_000)]
+    /// How many random numbers to sort [1-100000000].
+    #[arg(long, default_value_t = 4_000_000,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000_000))]
     len: usize,
-    /// Slices of at most this many numbers are sorted without `join`.
-    #[arg(long, default_value_t = 10_000)]
+    /// Slices of at most this many numbers are sorted without `join` [1-100000000].
+    #[arg(long, default_value_t = 10_000,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000_000))]
     cutoff: usize,
     /// Seed of the random numbers: the same seed gives the same input.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Each time printed is the median of this many runs, after a warm-up [1-100].
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    runs: u32,
+    /// The two halves of the first `join` wait for each other at a barrier
+    /// (needs --len above --cutoff and 2 or more rayon threads).
+    #[arg(long)]
+    meet: bool,
 }
 
 /// How many times the sort called `rayon::join`, and in how many of those
@@ -57,7 +69,6 @@ pub struct Joins {
 
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
-    // `{:#}` prints the error and its causes on one line.
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;
@@ -65,31 +76,35 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(Args { len, cutoff, seed }: Args) -> anyhow::Result<()> {
+fn run(args: Args) -> anyhow::Result<()> {
+    let Args {
+        len,
+        cutoff,
+        seed,
+        runs,
+        meet,
+    } = args;
+    let threads = rayon::current_num_threads();
     ensure!(
-        (1..=MAX_LEN).contains(&len),
-        "--len must be between 1 and {MAX_LEN}, got {len}"
-    );
-    ensure!(
-        (1..=MAX_LEN).contains(&cutoff),
-        "--cutoff must be between 1 and {MAX_LEN}, got {cutoff}"
+        !meet || (len > cutoff && threads >= 2),
+        "--meet needs --len above --cutoff and 2 or more threads"
     );
     println!(
-        "merge sort of {len} random numbers (seed {seed}), cutoff {cutoff}, rayon threads: {}",
-        rayon::current_num_threads()
+        "merge sort of {len} random numbers (seed {seed}), cutoff {cutoff}, rayon threads: {threads}"
     );
     let mut rng = StdRng::seed_from_u64(seed);
     let numbers: Vec<u64> = (0..len).map(|_| rng.random()).collect();
     if len <= SHOW_ALL {
         println!("random numbers: {numbers:?}");
     }
-
-    let mut reference = numbers.clone();
-    let ((), std_time) = timed(|| reference.sort());
-    let mut sequential = numbers.clone();
-    let ((), sequential_time) = timed(|| merge_sort_sequential(&mut sequential));
-    let mut parallel = numbers;
-    let (joins, parallel_time) = timed(|| merge_sort_parallel(&mut parallel, cutoff));
+    let barrier = Barrier::new(2);
+    let meet = meet.then_some(&barrier);
+    let mut joins = Joins::default();
+    let (reference, std_time) = median_time(&numbers, runs, |v| v.sort());
+    let (sequential, sequential_time) = median_time(&numbers, runs, merge_sort_sequential);
+    let (parallel, parallel_time) = median_time(&numbers, runs, |v| {
+        joins = merge_sort_parallel(v, cutoff, meet);
+    });
     ensure!(
         sequential == reference,
         "the sequential merge sort differs from the std sort"
@@ -99,13 +114,14 @@ fn run(Args { len, cutoff, seed }: Args) -> anyhow::Result<()> {
         "the parallel merge sort differs from the std sort"
     );
 
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
-        "merge sort: sequential {:.1} ms, parallel {:.1} ms, speedup {:.2}x",
-        millis(sequential_time),
-        millis(parallel_time),
+        "merge sort: sequential {:.1} ms, parallel {:.1} ms, speedup {:.2}x (median of {runs} runs after a warm-up)",
+        ms(sequential_time),
+        ms(parallel_time),
         sequential_time.as_secs_f64() / parallel_time.as_secs_f64()
     );
-    println!("std sort (reference): {:.1} ms", millis(std_time));
+    println!("std sort (reference): {:.1} ms", ms(std_time));
     println!("rayon::join calls: {}", joins.calls);
     println!("second halves stolen by another worker: {}", joins.stolen);
     if len <= SHOW_ALL {
@@ -124,13 +140,23 @@ pub fn merge_sort_sequential<T: Ord + Copy>(v: &mut [T]) {
 }
 
 /// Sorts `v` with a top-down merge sort whose halves longer than `cutoff`
-/// are sorted in parallel with `rayon::join`.
-pub fn merge_sort_parallel<T: Ord + Copy + Send>(v: &mut [T], cutoff: usize) -> Joins {
+/// are sorted in parallel with `rayon::join`. With `meet`, the two halves
+/// of the first `join` wait for each other there.
+pub fn merge_sort_parallel<T: Ord + Copy + Send>(
+    v: &mut [T],
+    cutoff: usize,
+    meet: Option<&Barrier>,
+) -> Joins {
     let mut buf = v.to_vec();
-    sort_parallel(v, &mut buf, cutoff)
+    sort_parallel(v, &mut buf, cutoff, meet)
 }
 
-fn sort_parallel<T: Ord + Copy + Send>(v: &mut [T], buf: &mut [T], cutoff: usize) -> Joins {
+fn sort_parallel<T: Ord + Copy + Send>(
+    v: &mut [T],
+    buf: &mut [T],
+    cutoff: usize,
+    meet: Option<&Barrier>,
+) -> Joins {
     if v.len() <= cutoff {
         sort_sequential(v, buf);
         return Joins::default();
@@ -138,22 +164,21 @@ fn sort_parallel<T: Ord + Copy + Send>(v: &mut [T], buf: &mut [T], cutoff: usize
     let mid = v.len() / 2;
     let (left, right) = v.split_at_mut(mid);
     let (buf_left, buf_right) = buf.split_at_mut(mid);
+    // A half that first waits for the other (with `meet`) and records the
+    // worker it ran on.
+    let half = |v: &mut [T], buf: &mut [T]| {
+        if let Some(barrier) = meet {
+            barrier.wait();
+        }
+        (
+            rayon::current_thread_index(),
+            sort_parallel(v, buf, cutoff, None),
+        )
+    };
     // The two closures borrow disjoint halves, so they may run at the same
     // time; `join` returns only when both have finished.
-    let ((left_thread, a), (right_thread, b)) = rayon::join(
-        || {
-            (
-                rayon::current_thread_index(),
-                sort_parallel(left, buf_left, cutoff),
-            )
-        },
-        || {
-            (
-                rayon::current_thread_index(),
-                sort_parallel(right, buf_right, cutoff),
-            )
-        },
-    );
+    let ((left_thread, a), (right_thread, b)) =
+        rayon::join(|| half(left, buf_left), || half(right, buf_right));
     // Both halves are sorted now: merging them needs no synchronisation.
     merge(left, right, buf);
     v.copy_from_slice(buf);
@@ -202,13 +227,22 @@ fn insertion_sort<T: Ord + Copy>(v: &mut [T]) {
     }
 }
 
-/// The result of `f` and the wall-clock time it took.
-fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
-    let started = Instant::now();
-    let result = f();
-    (result, started.elapsed())
-}
-
-fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
+/// Sorts a fresh copy of `input` once to warm up, then `runs` times, as
+/// criterion does; the copying and freeing are left out of the timing.
+/// Returns the last sorted copy and the median time.
+fn median_time(input: &[u64], runs: u32, mut sort: impl FnMut(&mut [u64])) -> (Vec<u64>, Duration) {
+    let mut sorted = Vec::new();
+    let mut times: Vec<Duration> = (0..=runs)
+        .map(|_| {
+            let mut v = input.to_vec();
+            let started = Instant::now();
+            sort(&mut v);
+            let time = started.elapsed();
+            sorted = v; // the previous copy is freed here, after the clock stopped
+            time
+        })
+        .skip(1) // the warm-up
+        .collect();
+    times.sort();
+    (sorted, times[times.len() / 2])
 }
