@@ -88,7 +88,7 @@ async fn read_line_in_select(ours: DuplexStream, mut pings: Pings) -> std::io::R
     let (mut reader, mut line, mut got) = (BufReader::new(ours), String::new(), Vec::new());
     loop {
         tokio::select! {
-            biased;
+            biased; // the read is polled first, so the loss is the same every run
             n = reader.read_line(&mut line) => {
                 if n? == 0 { return Ok(got) }
                 got.push(line.trim_end().to_owned());
