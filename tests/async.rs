@@ -1265,3 +1265,268 @@ fn actor_handle_runs_on_its_defaults_and_checks_its_options() {
             .refused_by_clap_naming(option);
     }
 }
+
+/// A recipe running as a child whose stdout is read line by line while it
+/// runs, for tests that act on it mid-run (send it a signal, connect to the
+/// port it printed). Every wait is bounded by [`common::DEADLINE`].
+struct LiveChild {
+    name: &'static str,
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    stdout: String,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+impl LiveChild {
+    fn spawn<const N: usize>(name: &'static str, exe: &str, args: [&str; N]) -> Self {
+        use std::io::{BufRead, Read};
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(exe)
+            .args(args)
+            .env_remove("RUST_BACKTRACE")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {exe}: {e}"));
+        let (tx, lines) = std::sync::mpsc::channel();
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        std::thread::spawn(move || {
+            for line in stdout.lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut err = child.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = err.read_to_string(&mut text);
+            text
+        });
+        LiveChild {
+            name,
+            child,
+            lines,
+            stdout: String::new(),
+            stderr,
+        }
+    }
+
+    /// Reads stdout until a line starting with `prefix`, and returns that line.
+    fn wait_for_line(&mut self, prefix: &str) -> String {
+        let deadline = std::time::Instant::now() + common::DEADLINE;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.stdout.push_str(&line);
+                    self.stdout.push('\n');
+                    if line.starts_with(prefix) {
+                        return line;
+                    }
+                }
+                Err(e) => {
+                    let _ = self.child.kill();
+                    panic!(
+                        "`{}` never printed a line starting with {prefix:?} ({e})\n{}",
+                        self.name, self.stdout
+                    );
+                }
+            }
+        }
+    }
+
+    /// Sends the child a signal with the `kill` command (e.g. `"-INT"`).
+    fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill {signal} failed");
+    }
+
+    /// Waits for the child to end, at most [`common::DEADLINE`], and returns the whole run.
+    fn finish(mut self) -> Run {
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("waiting for the child") {
+                break status;
+            }
+            if started.elapsed() > common::DEADLINE {
+                let _ = self.child.kill();
+                panic!(
+                    "`{}` did not end within {:?}\n{}",
+                    self.name,
+                    common::DEADLINE,
+                    self.stdout
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        // The reader thread ends at end of file: the rest of stdout.
+        for line in self.lines.iter() {
+            self.stdout.push_str(&line);
+            self.stdout.push('\n');
+        }
+        Run {
+            name: self.name.to_owned(),
+            code: status.code(),
+            stdout: self.stdout,
+            stderr: self.stderr.join().expect("reading stderr"),
+        }
+    }
+}
+
+/// Checks what `graceful-shutdown` must guarantee whatever the timing: each
+/// accepted job ends once, finished or cancelled; nothing is accepted after
+/// the stop; nothing is cancelled before the grace period ends; stuck jobs
+/// (every fourth) are cancelled. Returns (accepted, finished, cancelled).
+fn check_shutdown(run: &Run, reason: &str) -> (u64, u64, u64) {
+    let summary = run
+        .last_line()
+        .strip_prefix(&format!("Stopped on {reason}: "))
+        .unwrap_or_else(|| panic!("stopped on {reason}?\n{}", run.dump()))
+        .to_owned();
+    let n: Vec<u64> = summary
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let [accepted, finished, cancelled] = n[..] else {
+        panic!("{}", run.dump())
+    };
+    assert_eq!(accepted, finished + cancelled, "{}", run.dump());
+    let lines = run.lines();
+    let at = |prefix: &str| lines.iter().position(|l| l.starts_with(prefix));
+    let stop = at(&format!("stopping on {reason}: no new jobs;")).expect("a stop line");
+    let job = |line: &str| -> (u64, String) {
+        let (id, what) = line["job ".len()..]
+            .split_once(": ")
+            .expect("job <id>: <what>");
+        (id.parse().expect("a job id"), what.to_owned())
+    };
+    let mut accepted_ids = Vec::new();
+    let mut ended: BTreeMap<u64, String> = BTreeMap::new();
+    for (i, line) in lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("job "))
+    {
+        let (id, what) = job(line);
+        if what == "accepted" {
+            assert!(i < stop, "job {id} accepted after the stop\n{}", run.dump());
+            accepted_ids.push(id);
+        } else {
+            assert!(ended.insert(id, what).is_none(), "job {id} ended twice");
+        }
+    }
+    assert_eq!(
+        accepted_ids,
+        (0..accepted).collect::<Vec<_>>(),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(ended.keys().copied().collect::<Vec<_>>(), accepted_ids);
+    let count = |what: &str| ended.values().filter(|w| *w == what).count() as u64;
+    assert_eq!(
+        (count("finished"), count("cancelled")),
+        (finished, cancelled)
+    );
+    for (id, what) in &ended {
+        if id % 4 == 3 {
+            assert_eq!(what, "cancelled", "stuck job {id}\n{}", run.dump());
+        }
+    }
+    if cancelled > 0 {
+        let grace_over = at("grace period over: cancelling the ").expect("a grace line");
+        let first_cancel = lines.iter().position(|l| l.ends_with(": cancelled"));
+        assert!(first_cancel > Some(grace_over), "{}", run.dump());
+    }
+    (accepted, finished, cancelled)
+}
+
+#[test]
+fn graceful_shutdown_on_sigint_accounts_for_every_accepted_job_and_exits_0() {
+    let mut child = LiveChild::spawn(
+        "graceful-shutdown",
+        env!("CARGO_BIN_EXE_graceful-shutdown"),
+        [
+            "--run-ms",
+            "100000",
+            "--every-ms",
+            "5",
+            "--job-ms",
+            "20",
+            "--grace-ms",
+            "300",
+        ],
+    );
+    // The Ctrl-C handler is installed before job 0 is accepted; by job 4 a
+    // stuck job (3) is in flight, which only the cancellation can end.
+    child.wait_for_line("job 4: accepted");
+    child.signal("-INT");
+    let run = child.finish().success();
+    let (accepted, _, cancelled) = check_shutdown(&run, "Ctrl-C");
+    assert!(accepted >= 5 && cancelled >= 1, "{}", run.dump());
+    assert_eq!(run.lines_starting_with("grace period over: ").len(), 1);
+}
+
+#[test]
+fn graceful_shutdown_at_its_deadline_drains_and_cancels_the_same_way() {
+    let run = recipe!("graceful-shutdown")
+        .run([
+            "--run-ms",
+            "100",
+            "--every-ms",
+            "10",
+            "--job-ms",
+            "5",
+            "--grace-ms",
+            "50",
+        ])
+        .success();
+    check_shutdown(&run, "the deadline");
+    // With no stuck job in flight the drain ends without cancelling anything.
+    let run = recipe!("graceful-shutdown")
+        .run([
+            "--run-ms",
+            "20",
+            "--every-ms",
+            "100",
+            "--job-ms",
+            "1",
+            "--grace-ms",
+            "60000",
+        ])
+        .success();
+    assert_eq!(
+        run.last_line(),
+        "Stopped on the deadline: 1 accepted = 1 finished + 0 cancelled"
+    );
+    assert!(run.lines_starting_with("grace period over").is_empty());
+}
+
+#[test]
+fn graceful_shutdown_explains_and_checks_its_options() {
+    let run = recipe!("graceful-shutdown").run(NO_ARGS).success();
+    check_shutdown(&run, "the deadline");
+    recipe!("graceful-shutdown")
+        .run(["--help"])
+        .lists_options(&[
+            "--run-ms",
+            "--every-ms",
+            "--job-ms",
+            "--grace-ms",
+            "[1-10000]",
+        ]);
+    for (option, bad) in [
+        ("--run-ms", "0"),
+        ("--every-ms", "0"),
+        ("--grace-ms", "60001"),
+    ] {
+        recipe!("graceful-shutdown")
+            .run([option, bad])
+            .refused_by_clap_naming(option);
+    }
+}

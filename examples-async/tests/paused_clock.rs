@@ -161,3 +161,48 @@ async fn the_heartbeat_ticks_every_10_ms_and_once_after_a_stall() {
     assert_eq!(count(), 6);
     beat.abort();
 }
+
+// ---------------------------------------------------------------- graceful-shutdown
+
+#[path = "../src/bin/graceful-shutdown.rs"]
+#[allow(
+    dead_code,
+    reason = "the recipe's main and argument parsing are not under test"
+)]
+mod graceful_shutdown;
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_drains_the_jobs_in_flight_and_cancels_only_the_stuck_one_at_the_grace_end() {
+    // Jobs arrive at 0, 20, 40, 60 and 80 ms and work 50 ms; job 3 is stuck.
+    // The stop at 100 ms beats the arrival due then. Job 4 (80-130 ms) was in
+    // flight and is let finish; job 3 is cancelled when the grace ends at 300.
+    let start = Instant::now();
+    let stop = async {
+        sleep(100 * MS).await;
+        Ok("the deadline")
+    };
+    let tally = graceful_shutdown::serve(stop, 20 * MS, 50 * MS, 200 * MS)
+        .await
+        .expect("no job fails");
+    assert_eq!((tally.reason, tally.accepted), ("the deadline", 5));
+    assert_eq!(tally.finished, [0, 1, 2, 4]);
+    assert_eq!(tally.cancelled, [3]);
+    assert_eq!(start.elapsed(), 300 * MS);
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_without_stragglers_ends_when_the_last_job_does_not_at_the_grace_end() {
+    // Stop at 45 ms: jobs 0, 1, 2 in flight, the last ends at 90 ms.
+    let start = Instant::now();
+    let stop = async {
+        sleep(45 * MS).await;
+        Ok("the deadline")
+    };
+    let tally = graceful_shutdown::serve(stop, 20 * MS, 50 * MS, 1000 * MS)
+        .await
+        .expect("no job fails");
+    assert_eq!(tally.accepted, 3);
+    assert_eq!(tally.finished, [0, 1, 2]);
+    assert!(tally.cancelled.is_empty());
+    assert_eq!(start.elapsed(), 90 * MS);
+}
