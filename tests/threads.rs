@@ -7,10 +7,16 @@ use std::fs;
 
 use common::{NO_ARGS, TempDir, catalogue};
 
-// The fractal's row kernel, to render the expected image row by row in order.
+// The fractal's kernels, to check them directly: the row assembly, the palette,
+// the expected image rendered row by row in order.
 #[allow(dead_code, reason = "the tests call the kernel, not the recipe's main")]
 #[path = "../examples-threads/src/bin/fractal.rs"]
 mod fractal;
+
+// dir-size's shared totals, to race many threads on them.
+#[allow(dead_code, reason = "the tests call the totals, not the recipe's main")]
+#[path = "../examples-threads/src/bin/dir-size.rs"]
+mod dir_size;
 
 /// The default size of the recipes' pools, asked the way they ask it. (Not
 /// `available_parallelism()`: under a fractional cgroup quota, such as
@@ -211,8 +217,9 @@ fn thread_builder_names_threads_and_catches_the_panic() {
     );
     // Each named worker reports its own name and stack size once, in any order.
     for (name, stack) in [("worker-small-stack", 65536), ("worker-big-stack", 8388608)] {
-        let lines =
-            run.lines_starting_with(&format!("{name}: running with a {stack}-byte stack, id "));
+        let lines = run.lines_starting_with(&format!(
+            "{name}: running, asked for a {stack}-byte stack, id "
+        ));
         assert_eq!(lines.len(), 1, "{}", run.dump());
         assert_eq!(
             run.value_of(&format!("joined {name}: returned ")),
@@ -439,23 +446,51 @@ fn sha256_files_unreadable_file_is_reported_and_the_rest_are_hashed() {
     assert!(run.stderr.contains(", 1 failed"), "{}", run.dump());
 }
 
+/// The `*.iso` files of the default demo tree and their digests, sorted by
+/// path: the demo generator pinned (the digests of its xorshift pattern were
+/// computed independently, by a Python transcription and `hashlib`).
+const DEMO_SUMS: [(&str, &str); 7] = [
+    (SHA256_ABC, "abc.iso"),
+    (SHA256_EMPTY, "empty.iso"),
+    (
+        "0856214052c6179cdc6b55a7d11f92c66d45efc2a28af530e2f10b1444586a41",
+        "images/alpine-virt.ISO",
+    ),
+    (
+        "05897e9aca4c9046a890254febf5ce00dbc51dd57e24dc9ed297f2db347b42af",
+        "images/debian-netinst.iso",
+    ),
+    (
+        "1dec2d4ce43ad4fb609d5ec604ed9cc5a602f5930c9726e553dbcf5b4d51ee3a",
+        "images/old/freedos.Iso",
+    ),
+    (
+        "8ab293428ec74a7f6d34d90cd90035f66556c6a45ad1ec122b846a57a47fa2f9",
+        "images/old/memtest.iso",
+    ),
+    (
+        "63632647668da7e4159775cd7c879969c9aeb6a88b42567ca5851271ab252fe8",
+        "images/old/very/deep/rescue.iso",
+    ),
+];
+
+/// The demo tree a run of sha256-files hashed, from its summary (stderr's
+/// only line when nothing failed).
+fn sha256_demo_tree(run: &common::Run) -> &str {
+    let summary = run.stderr.strip_prefix("Hashed 7 *.iso files under ");
+    let tree = summary.and_then(|s| s.split(" with ").next());
+    tree.unwrap_or_else(|| panic!("{}", run.dump()))
+}
+
 #[test]
 fn sha256_files_default_demo_tree_hashes_every_iso() {
     let run = recipe!("sha256-files").run(NO_ARGS).success();
-    let sums = sums(&run.stdout);
-    assert_eq!(sums.len(), 7, "{}", run.dump());
-    let digests: Vec<&str> = sums.iter().map(|(d, _)| *d).collect();
-    assert!(digests.contains(&SHA256_EMPTY) && digests.contains(&SHA256_ABC));
-    assert!(
-        sums.windows(2).all(|w| w[0].1 < w[1].1),
-        "not sorted by path:\n{}",
-        run.stdout
-    );
-    assert!(
-        run.stderr.contains("Hashed 7 *.iso files under"),
-        "{}",
-        run.dump()
-    );
+    let tree = format!("{}/", sha256_demo_tree(&run));
+    let relative: Vec<(&str, &str)> = sums(&run.stdout)
+        .into_iter()
+        .map(|(digest, path)| (digest, path.strip_prefix(&tree).unwrap_or(path)))
+        .collect();
+    assert_eq!(relative, DEMO_SUMS, "{}", run.dump());
     // Without --threads the pool has one worker per logical CPU.
     assert!(
         run.stderr
@@ -490,12 +525,7 @@ fn assert_own_demo_trees(prefix: &str, tmpdir: &std::path::Path, printed: [&str;
 fn sha256_files_runs_at_once_each_hash_their_own_demo_tree() {
     let tmp = TempDir::new().unwrap();
     let runs = two_runs_at_once(&recipe!("sha256-files"), tmp.path());
-    let trees = runs.each_ref().map(|run| {
-        // The paths and the summary name the tree: stderr's last line.
-        let summary = run.stderr.strip_prefix("Hashed 7 *.iso files under ");
-        let tree = summary.and_then(|s| s.split(" with ").next());
-        tree.unwrap_or_else(|| panic!("{}", run.dump()))
-    });
+    let trees = runs.each_ref().map(sha256_demo_tree);
     assert_own_demo_trees("sha256-files-demo-", tmp.path(), trees);
     for (run, tree) in runs.iter().zip(trees) {
         assert_eq!(run.code, Some(0), "{}", run.dump());
@@ -837,6 +867,13 @@ fn dir_size_default_demo_tree_has_2000_files() {
     let run = recipe!("dir-size").run(NO_ARGS).success();
     assert_eq!(run.parsed::<u64>("Files: "), 2000, "{}", run.dump());
     assert_eq!(run.parsed::<u64>("Directories: "), 17, "{}", run.dump());
+    // The generator's sizes pinned: the sum of (d * 250 + f) * 37 % 4096.
+    assert_eq!(
+        run.value_of("Bytes: "),
+        "4081144 (3.9 MiB)",
+        "{}",
+        run.dump()
+    );
     assert!(
         run.last_line()
             .ends_with(&format!("(0 failed, {} threads)", cores())),
@@ -863,6 +900,48 @@ fn dir_size_runs_at_once_each_measure_their_own_demo_tree() {
             run.dump()
         );
     }
+}
+
+/// Threads adding into the shared totals at once: every addition must
+/// count. A `load` then a `store` in place of `fetch_add` loses additions
+/// when two threads update the counter in the same instant, which the
+/// recipe's own jobs, mostly waiting on `stat`, rarely do. So the threads add
+/// in a tight loop, and keep going until they have seen each other's
+/// additions land between two of their own many times (or for at most
+/// 0.8 s, on a machine too busy to run them side by side).
+#[test]
+fn dir_size_totals_count_every_addition_from_racing_threads() {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    use std::time::{Duration, Instant};
+    let totals = dir_size::Totals::default();
+    let (start, overlaps) = (std::sync::Barrier::new(4), AtomicU64::new(0));
+    let added: u64 = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    start.wait(); // all four start adding together
+                    let (began, mut added) = (Instant::now(), 0);
+                    while overlaps.load(Relaxed) < 50_000
+                        && began.elapsed() < Duration::from_millis(800)
+                    {
+                        let mut seen = 0;
+                        for _ in 0..1000 {
+                            let before = totals.files.load(Relaxed);
+                            totals.add_file(3);
+                            // Another thread's addition landed in between.
+                            seen += u64::from(totals.files.load(Relaxed) > before + 1);
+                        }
+                        overlaps.fetch_add(seen, Relaxed);
+                        added += 1000;
+                    }
+                    added
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).sum()
+    });
+    assert_eq!(totals.files.load(Relaxed), added);
+    assert_eq!(totals.bytes.load(Relaxed), 3 * added);
 }
 
 #[test]

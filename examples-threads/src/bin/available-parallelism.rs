@@ -17,8 +17,10 @@
 //! cgroups, `num_cpus` only its own.
 //!
 //! Run it under `taskset -c 0` and the two logical counts drop to 1 while the
-//! physical count stays. The counts are read once at the call: a process whose
-//! affinity changes later must ask again.
+//! physical count stays. Both libraries read the affinity mask at every call,
+//! so a process whose affinity changes must ask again; `num_cpus` reads the
+//! cgroup quota only once per process and keeps it, where std reads it anew
+//! at every call.
 //!
 //! ```sh
 //! cargo run -p examples-threads --bin available-parallelism

@@ -105,8 +105,10 @@ fn find_max_crossbeam(arr: &[i64], cutoff: usize, spawned: &AtomicUsize) -> Opti
     .expect("no thread of the scope panicked")
 }
 
-/// The same with `std::thread::scope` (Rust 1.63): no extra crate, and the
-/// scope itself re-raises a thread's panic instead of returning a `Result`.
+/// The same with `std::thread::scope` (Rust 1.63): no extra crate, and no
+/// `Result` from the scope. A thread joined by hand, as here, hands its panic
+/// to `join` as an `Err`; the scope re-raises only the panics of the threads
+/// it joins itself, those nobody joined.
 fn find_max_std(arr: &[i64], cutoff: usize, spawned: &AtomicUsize) -> Option<i64> {
     if arr.len() <= cutoff {
         return arr.iter().copied().max();

@@ -1,8 +1,11 @@
 //! `thread::Builder`: name a thread, size its stack, and recover from its panic.
 //!
-//! A name set with `Builder::name` is what `thread::current().name()` returns,
-//! what the panic message shows, and (on Linux) what `top -H` and debuggers
-//! show. `Builder::spawn` returns an `io::Result`, because the OS can refuse to
+//! A name set with `Builder::name` is what `thread::current().name()` returns
+//! and what the panic message shows; on Linux, `top -H` and debuggers show
+//! only its first 15 bytes (`worker-small-st`). `Builder::stack_size` is a
+//! request: the OS may round it up (to whole pages, to its minimum), and std
+//! does not report what it got, so the lines print the size asked for.
+//! `Builder::spawn` returns an `io::Result`, because the OS can refuse to
 //! create a thread; `thread::spawn` panics instead.
 //!
 //! The `doomed` thread panics on purpose. Its panic does not take the process
@@ -56,7 +59,7 @@ fn run(Args {}: Args) -> anyhow::Result<()> {
                 let me = thread::current();
                 let name = me.name().expect("this thread was given a name");
                 println!(
-                    "{name}: running with a {stack_size}-byte stack, id {:?}",
+                    "{name}: running, asked for a {stack_size}-byte stack, id {:?}",
                     me.id()
                 );
                 name.len()
