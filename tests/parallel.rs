@@ -584,6 +584,131 @@ fn sort_on_every_worker_equals_std_on_every_input_shape() {
     }
 }
 
+/// The kernels of sort-on-every-worker, called in pools of several sizes.
+#[allow(
+    dead_code,
+    reason = "the tests call the kernels, not the recipe's main"
+)]
+#[path = "../examples-parallel/src/bin/sort-on-every-worker.rs"]
+mod sort_on_every_worker;
+
+mod sort_on_every_worker_kernels {
+    use super::sort_on_every_worker::*;
+
+    /// Ordered by `key` alone, so `order` shows whether equal keys kept
+    /// their order.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    struct Keyed {
+        key: u8,
+        order: u32,
+    }
+
+    impl Ord for Keyed {
+        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+            self.key.cmp(&other.key)
+        }
+    }
+
+    impl PartialOrd for Keyed {
+        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+
+    /// Inputs long enough to be cut into pieces, of every shape, and all equal.
+    fn inputs() -> Vec<Vec<u64>> {
+        let shapes = [
+            Input::Random,
+            Input::Sorted,
+            Input::Reversed,
+            Input::FewDistinct,
+        ];
+        let mut inputs: Vec<Vec<u64>> = shapes.map(|s| numbers(s, 150_000, 3)).into();
+        inputs.push(vec![7; 150_000]);
+        inputs
+    }
+
+    fn in_pool(threads: usize, f: impl FnOnce() + Send) {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("building a pool")
+            .install(f);
+    }
+
+    #[test]
+    fn sort_on_every_worker_kernels_equal_the_std_sort_in_pools_of_1_to_4() {
+        for threads in [1, 2, 3, 4] {
+            for input in inputs() {
+                let mut expected = input.clone();
+                expected.sort_unstable();
+                let (mut partitioned, mut merged) = (input.clone(), input);
+                in_pool(threads, || {
+                    partition_then_sort(&mut partitioned);
+                    sort_pieces_then_merge(&mut merged);
+                });
+                assert!(partitioned == expected, "partition, {threads} threads");
+                assert!(merged == expected, "merge, {threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    fn sort_on_every_worker_with_a_reused_buffer_of_old_contents_sorts_the_same() {
+        let mut buf = vec![u64::MAX; 200_000];
+        for threads in [1, 2, 3] {
+            for input in inputs() {
+                let mut expected = input.clone();
+                expected.sort();
+                let mut merged = input;
+                in_pool(threads, || {
+                    sort_pieces_then_merge_with_buffer(&mut merged, &mut buf)
+                });
+                assert!(merged == expected, "{threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    fn sort_on_every_worker_merge_keeps_equal_keys_in_input_order() {
+        let keyed: Vec<Keyed> = numbers(Input::Random, 100_000, 9)
+            .into_iter()
+            .zip(0..)
+            .map(|(x, order)| Keyed {
+                key: (x % 16) as u8,
+                order,
+            })
+            .collect();
+        let mut expected = keyed.clone();
+        expected.sort();
+        for threads in [2, 3, 4] {
+            let mut merged = keyed.clone();
+            in_pool(threads, || sort_pieces_then_merge(&mut merged));
+            assert!(merged == expected, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn sort_on_every_worker_partitions_strings_like_std() {
+        let random: Vec<String> = numbers(Input::Random, 100_000, 4)
+            .iter()
+            .map(|x| format!("{x:x}"))
+            .collect();
+        // The first character twice ("aa", "77", ...): 16 distinct values, so
+        // many equal strings and uneven pieces.
+        let few_values: Vec<String> = random.iter().map(|s| s[..1].repeat(2)).collect();
+        for input in [random, few_values] {
+            let mut expected = input.clone();
+            expected.sort();
+            for threads in [1, 2, 3] {
+                let mut partitioned = input.clone();
+                in_pool(threads, || partition_then_sort(&mut partitioned));
+                assert!(partitioned == expected, "{threads} threads");
+            }
+        }
+    }
+}
+
 #[test]
 fn sort_on_every_worker_refuses_bad_options() {
     recipe!("sort-on-every-worker")

@@ -56,7 +56,7 @@ struct Args {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum Input {
+pub enum Input {
     Random,
     Sorted,
     Reversed,
@@ -305,7 +305,7 @@ fn sum(v: &[u64]) -> u64 {
 // ---- demo inputs ----
 
 /// `len` numbers of the given shape, the same for the same seed.
-fn numbers(input: Input, len: usize, seed: u64) -> Vec<u64> {
+pub fn numbers(input: Input, len: usize, seed: u64) -> Vec<u64> {
     let mut rng = StdRng::seed_from_u64(seed);
     let len = len as u64;
     match input {
@@ -313,136 +313,5 @@ fn numbers(input: Input, len: usize, seed: u64) -> Vec<u64> {
         Input::Sorted => (0..len).collect(),
         Input::Reversed => (0..len).rev().collect(),
         Input::FewDistinct => (0..len).map(|_| rng.random_range(0..3)).collect(),
-    }
-}
-
-// ---- unit tests: the sorts in pools of several sizes ----
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Ordered by `key` alone, so `order` shows whether equal keys kept
-    /// their order.
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    struct Keyed {
-        key: u8,
-        order: u32,
-    }
-
-    impl Ord for Keyed {
-        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-            self.key.cmp(&other.key)
-        }
-    }
-
-    impl PartialOrd for Keyed {
-        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-            Some(self.cmp(other))
-        }
-    }
-
-    /// Inputs long enough to be cut into pieces, of every shape, and all equal.
-    fn inputs() -> Vec<Vec<u64>> {
-        let shapes = [
-            Input::Random,
-            Input::Sorted,
-            Input::Reversed,
-            Input::FewDistinct,
-        ];
-        let mut inputs: Vec<Vec<u64>> = shapes.map(|s| numbers(s, 150_000, 3)).into();
-        inputs.push(vec![7; 150_000]);
-        inputs
-    }
-
-    fn in_pool(threads: usize, f: impl FnOnce() + Send) {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("building a pool")
-            .install(f);
-    }
-
-    #[test]
-    fn both_sorts_equal_the_std_sort() {
-        for threads in [1, 2, 3, 4] {
-            for input in inputs() {
-                let mut expected = input.clone();
-                expected.sort_unstable();
-                let (mut partitioned, mut merged) = (input.clone(), input);
-                in_pool(threads, || {
-                    partition_then_sort(&mut partitioned);
-                    sort_pieces_then_merge(&mut merged);
-                });
-                assert!(partitioned == expected, "partition, {threads} threads");
-                assert!(merged == expected, "merge, {threads} threads");
-            }
-        }
-    }
-
-    #[test]
-    fn a_reused_buffer_with_old_contents_gives_the_same_sort() {
-        let mut buf = vec![u64::MAX; 200_000];
-        for threads in [1, 2, 3] {
-            for input in inputs() {
-                let mut expected = input.clone();
-                expected.sort();
-                let mut merged = input;
-                in_pool(threads, || {
-                    sort_pieces_then_merge_with_buffer(&mut merged, &mut buf)
-                });
-                assert!(merged == expected, "{threads} threads");
-            }
-        }
-    }
-
-    #[test]
-    fn sorting_pieces_and_merging_them_is_stable() {
-        let keyed: Vec<Keyed> = numbers(Input::Random, 100_000, 9)
-            .into_iter()
-            .zip(0..)
-            .map(|(x, order)| Keyed {
-                key: (x % 16) as u8,
-                order,
-            })
-            .collect();
-        let mut expected = keyed.clone();
-        expected.sort();
-        for threads in [2, 3, 4] {
-            let mut merged = keyed.clone();
-            in_pool(threads, || sort_pieces_then_merge(&mut merged));
-            assert!(merged == expected, "{threads} threads");
-        }
-    }
-
-    #[test]
-    fn partitioning_strings_sorts_them_like_std() {
-        let random: Vec<String> = numbers(Input::Random, 100_000, 4)
-            .iter()
-            .map(|x| format!("{x:x}"))
-            .collect();
-        // The first character twice ("aa", "77", ...): 16 distinct values, so
-        // many equal strings and uneven pieces.
-        let few_values: Vec<String> = random.iter().map(|s| s[..1].repeat(2)).collect();
-        for input in [random, few_values] {
-            let mut expected = input.clone();
-            expected.sort();
-            for threads in [1, 2, 3] {
-                let mut partitioned = input.clone();
-                in_pool(threads, || partition_then_sort(&mut partitioned));
-                assert!(partitioned == expected, "{threads} threads");
-            }
-        }
-    }
-
-    #[test]
-    fn partition_splits_at_the_pivot() {
-        let input = numbers(Input::Random, 10_000, 1);
-        let mut v = input.clone();
-        let pivot = v[0];
-        let less = partition(&mut v, &pivot);
-        assert!(v[..less].iter().all(|&x| x < pivot));
-        assert!(v[less..].iter().all(|&x| x >= pivot));
-        assert_eq!(less, input.iter().filter(|&&x| x < pivot).count());
     }
 }
