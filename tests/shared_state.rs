@@ -1122,3 +1122,71 @@ fn false_sharing_refuses_zero_threads_increments_and_runs() {
         "--runs",
     ]);
 }
+
+// ---------------------------------------------------------- arc-from-scratch
+
+/// Checks an arc-from-scratch run with `threads` threads: every thread read
+/// the value (with get_mut's 11 added, 1..=11 sums to 66); the value was
+/// dropped exactly once, after every read; the Weak could not upgrade after.
+fn assert_dropped_once_after_every_read(run: &Run, threads: usize) {
+    let counts = run.line_counts();
+    for i in 0..threads {
+        assert_eq!(
+            counts.get(format!("thread {i} reads a sum of 66").as_str()),
+            Some(&1),
+            "thread {i} should read once\n{}",
+            run.dump()
+        );
+    }
+    let reads = positions_starting_with(run, "thread ");
+    assert_eq!(reads.len(), threads, "{}", run.dump());
+    let drops = positions_starting_with(run, "value dropped on thread ");
+    assert_eq!(
+        drops.len(),
+        1,
+        "dropped more or less than once\n{}",
+        run.dump()
+    );
+    assert!(
+        reads.iter().all(|&read| read < drops[0]),
+        "the value was dropped before a thread read it\n{}",
+        run.dump()
+    );
+    assert!(run.lines()[drops[0]].ends_with("(drop number 1)"));
+    assert_eq!(run.value_of("get_mut beside a Weak: "), "None");
+    assert_eq!(run.value_of("upgrade after the last Arc: "), "None");
+    assert_eq!(run.last_line(), "Drops: 1");
+}
+
+#[test]
+fn arc_from_scratch_drops_the_value_once_after_the_last_clone() {
+    let run = recipe!("arc-from-scratch").run(NO_ARGS).success();
+    assert_dropped_once_after_every_read(&run, 4);
+    let run = recipe!("arc-from-scratch")
+        .run(["--threads", "32"])
+        .success();
+    assert_dropped_once_after_every_read(&run, 32);
+}
+
+#[test]
+fn arc_from_scratch_one_thread_and_one_core() {
+    let run = recipe!("arc-from-scratch")
+        .run(["--threads", "1"])
+        .success();
+    assert_dropped_once_after_every_read(&run, 1);
+    let run = recipe!("arc-from-scratch")
+        .on_one_cpu()
+        .run(["--threads", "8"])
+        .success();
+    assert_dropped_once_after_every_read(&run, 8);
+}
+
+#[test]
+fn arc_from_scratch_refuses_zero_threads() {
+    recipe!("arc-from-scratch")
+        .run(["--threads", "0"])
+        .refused_by_clap_naming("--threads");
+    recipe!("arc-from-scratch")
+        .run(["--help"])
+        .lists_options(&["--threads"]);
+}

@@ -1,2 +1,3 @@
 //! Support code of the `examples-shared-state` recipes.
+pub mod arc;
 pub mod spinlock;
