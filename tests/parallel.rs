@@ -1244,6 +1244,25 @@ fn thumbnails_default_run_makes_demo_photos_and_their_thumbnails() {
     assert!(
         dims.iter().any(|&(w, h)| w.max(h) <= 300) && dims.iter().any(|&(w, h)| w.max(h) > 300)
     );
+    // The generator pinned: the same sizes and names on every machine.
+    let reported: Vec<&str> = run.stdout.lines().filter(|l| l.contains(" -> ")).collect();
+    assert_eq!(
+        reported,
+        [
+            "photo-01.jpg: 82x61 -> 82x61",
+            "photo-02.JPG: 68x102 -> 68x102",
+            "photo-03.jpeg: 132x74 -> 132x74",
+            "photo-04.JPEG: 101x135 -> 101x135",
+            "photo-05.jpg: 169x113 -> 169x113",
+            "photo-06.JPG: 123x218 -> 123x218",
+            "photo-07.jpeg: 223x167 -> 223x167",
+            "photo-08.JPEG: 187x280 -> 187x280",
+            "photo-09.jpg: 361x203 -> 300x169",
+            "photo-10.JPG: 277x369 -> 225x300",
+            "photo-11.jpeg: 463x309 -> 300x200",
+            "photo-12.JPEG: 335x596 -> 169x300",
+        ]
+    );
     assert_eq!(run.last_line(), "Saved 12 thumbnails, 0 failed");
 }
 
