@@ -62,7 +62,7 @@ fn fractal(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::new("threadpool, job per row", &size),
             &(w, h),
-            |b, &(w, h)| b.iter(|| fractal::render_with_pool(w, h, cores())),
+            |b, &(w, h)| b.iter(|| fractal::render_with_pool(&ThreadPool::new(cores()), w, h)),
         );
         group.bench_with_input(
             BenchmarkId::new("threadpool, job per pixel", &size),

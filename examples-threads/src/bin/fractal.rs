@@ -74,16 +74,17 @@ fn run(args: Args) -> anyhow::Result<()> {
         u64::from(width) * u64::from(height) <= 64 << 20,
         "--width x --height must be at most 64 megapixels, got {width}x{height}"
     );
-    let threads = args.threads.unwrap_or_else(num_cpus::get);
+    let pool = ThreadPool::new(args.threads.unwrap_or_else(num_cpus::get));
     let output = args
         .output
         .unwrap_or_else(|| std::env::temp_dir().join("fractal.png"));
 
     let started = Instant::now();
-    let pixels = render_with_pool(width, height, threads)?;
+    let pixels = render_with_pool(&pool, width, height)?;
     println!(
         "Rendered {width}x{height} Julia set (c = {C}, {MAX_ITERATIONS} iterations): \
-         {height} row jobs on {threads} threads in {:.0?}",
+         {height} row jobs on {} threads in {:.0?}",
+        pool.max_count(),
         started.elapsed()
     );
 
@@ -98,9 +99,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The whole image as RGB bytes, one pool job per row.
-pub fn render_with_pool(width: u32, height: u32, threads: usize) -> anyhow::Result<Vec<u8>> {
-    let pool = ThreadPool::new(threads);
+/// The whole image as RGB bytes, one job per row on `pool`.
+pub fn render_with_pool(pool: &ThreadPool, width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
     let (tx, rx) = mpsc::channel();
     for y in 0..height {
         // Each job owns a sender; the row comes back tagged with its `y`.
