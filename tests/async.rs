@@ -1338,6 +1338,13 @@ impl LiveChild {
         }
     }
 
+    /// Writes `line` and a newline to the child's stdin.
+    fn send_line(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.child.stdin.as_mut().expect("stdin is piped");
+        writeln!(stdin, "{line}").expect("writing to the child's stdin");
+    }
+
     /// Sends the child a signal with the `kill` command (e.g. `"-INT"`).
     fn signal(&self, signal: &str) {
         let status = std::process::Command::new("kill")
@@ -1527,6 +1534,149 @@ fn graceful_shutdown_explains_and_checks_its_options() {
     ] {
         recipe!("graceful-shutdown")
             .run([option, bad])
+            .refused_by_clap_naming(option);
+    }
+}
+
+/// The bytes client `c` sends: `client <c> message <m>\n` for each m.
+fn echo_bytes(c: u64, messages: u64) -> usize {
+    (0..messages)
+        .map(|m| format!("client {c} message {m}\n").len())
+        .sum()
+}
+
+#[test]
+fn tcp_echo_server_echoes_every_client_exactly_over_one_connection_each() {
+    let run = recipe!("tcp-echo-server")
+        .run(["--clients", "20", "--messages", "50"])
+        .success();
+    let addr: std::net::SocketAddr = run.parsed("listening on ");
+    assert!(
+        addr.ip().is_loopback() && addr.port() != 0,
+        "{}",
+        run.dump()
+    );
+    assert_eq!(addr.ip().to_string(), "127.0.0.1");
+    // Every client got back exactly what it sent (the recipe compares each
+    // echo, and fails otherwise), and the byte counts are the known ones.
+    let mut sent = Vec::new();
+    for c in 0..20 {
+        let bytes = echo_bytes(c, 50);
+        assert_eq!(
+            run.value_of(&format!("client {c}: ")),
+            format!("50 echoes matched, {bytes} bytes")
+        );
+        sent.push(bytes);
+    }
+    // One connection per client, each echoing that client's bytes.
+    let opened: BTreeSet<&str> = run
+        .lines_starting_with("server: connection from ")
+        .iter()
+        .map(|l| {
+            l["server: connection from ".len()..]
+                .split(',')
+                .next()
+                .unwrap()
+        })
+        .collect();
+    let mut closed: Vec<(&str, usize)> = run
+        .lines_starting_with("server: 127.0.0.1:")
+        .iter()
+        .map(|l| {
+            let (peer, rest) = l["server: ".len()..].split_once(" closed after ").expect(l);
+            let bytes = rest
+                .strip_suffix(" bytes echoed")
+                .expect(l)
+                .parse()
+                .expect(l);
+            (peer, bytes)
+        })
+        .collect();
+    assert_eq!(opened.len(), 20, "{}", run.dump());
+    assert_eq!(closed.iter().map(|c| c.0).collect::<BTreeSet<_>>(), opened);
+    let mut echoed: Vec<usize> = closed.drain(..).map(|c| c.1).collect();
+    echoed.sort_unstable();
+    sent.sort_unstable();
+    assert_eq!(echoed, sent, "{}", run.dump());
+    // The clients met at a barrier with their connections open: all 20 at once.
+    assert_eq!(
+        run.last_line(),
+        "20 clients x 50 messages echoed over 20 connections, at most 20 open at once"
+    );
+}
+
+#[test]
+fn tcp_echo_server_echoes_a_connection_from_the_test_process_too() {
+    use std::io::{BufRead, Write};
+    let mut child = LiveChild::spawn(
+        "tcp-echo-server",
+        env!("CARGO_BIN_EXE_tcp-echo-server"),
+        ["--clients", "2", "--serve-until-stdin"],
+    );
+    let line = child.wait_for_line("listening on ");
+    let addr: std::net::SocketAddr = line["listening on ".len()..].parse().expect(&line);
+    assert_eq!(addr.ip().to_string(), "127.0.0.1");
+    let stream = std::net::TcpStream::connect(addr).expect("connecting to the recipe");
+    stream
+        .set_read_timeout(Some(common::DEADLINE))
+        .expect("a read timeout");
+    let me = stream.local_addr().expect("our address").to_string();
+    let mut reader = std::io::BufReader::new(stream.try_clone().expect("a second handle"));
+    let mut writer = stream;
+    let mut bytes = 0;
+    for i in 0..5 {
+        let sent = format!("from the test, line {i}\n");
+        writer.write_all(sent.as_bytes()).expect("sending");
+        let mut echo = String::new();
+        reader.read_line(&mut echo).expect("reading the echo");
+        assert_eq!(echo, sent);
+        bytes += sent.len();
+    }
+    // Close our side; the server's copy ends, and so does its side.
+    writer
+        .shutdown(std::net::Shutdown::Write)
+        .expect("closing our side");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut rest).expect("reading to the end");
+    assert_eq!(rest, "");
+    child.wait_for_line("serving until a line on stdin");
+    child.send_line("stop");
+    let run = child.finish().success();
+    assert_eq!(
+        run.value_of(&format!("server: {me} closed after ")),
+        format!("{bytes} bytes echoed")
+    );
+    let last = run.last_line();
+    assert!(
+        [2, 3].iter().any(|k| last
+            == format!(
+                "2 clients x 3 messages echoed over 3 connections, at most {k} open at once"
+            )),
+        "{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn tcp_echo_server_runs_on_its_defaults_and_checks_its_options() {
+    let run = recipe!("tcp-echo-server").run(NO_ARGS).success();
+    assert_eq!(
+        run.last_line(),
+        "4 clients x 3 messages echoed over 4 connections, at most 4 open at once"
+    );
+    assert_eq!(
+        run.lines_starting_with("client ").len(),
+        4,
+        "{}",
+        run.dump()
+    );
+    assert_eq!(echo_bytes(0, 3), 57, "a known size");
+    assert_eq!(run.value_of("client 3: "), "3 echoes matched, 57 bytes");
+    let help = recipe!("tcp-echo-server").run(["--help"]);
+    help.lists_options(&["--clients", "--messages", "[1-200]"]);
+    for option in ["--clients", "--messages"] {
+        recipe!("tcp-echo-server")
+            .run([option, "0"])
             .refused_by_clap_naming(option);
     }
 }
