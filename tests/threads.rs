@@ -965,3 +965,75 @@ fn dir_size_missing_directory_is_a_one_line_error() {
         .run([&file])
         .fails_with_one_line_naming("not a directory");
 }
+
+// --------------------------------------------------------------- thread-park
+
+/// Asserts `consumed 1` ..= `consumed n`, each once and in that order.
+fn assert_consumed_in_order(run: &common::Run, n: u64) {
+    let consumed = run.lines_starting_with("consumed ");
+    let expected: Vec<String> = (1..=n).map(|i| format!("consumed {i}")).collect();
+    assert!(
+        consumed.iter().eq(expected.iter()),
+        "every item once, in order\n{}",
+        run.dump()
+    );
+    assert_eq!(
+        run.last_line(),
+        format!("Consumed {n} items, each once, in order")
+    );
+}
+
+#[test]
+fn thread_park_default_run_consumes_every_item_once_in_order() {
+    let run = recipe!("thread-park").run(NO_ARGS).success();
+    // The token: an unpark before a park lets that park through at once
+    // (without it the recipe would hang on its first line).
+    assert_eq!(
+        run.lines()[0],
+        "unpark before park: the park returned at once"
+    );
+    assert_consumed_in_order(&run, 10);
+}
+
+#[test]
+fn thread_park_loses_no_wake_up_under_contention_and_on_one_core() {
+    // No pause: the consumer empties the queue and parks while the producer
+    // pushes, again and again; a wake-up lost between "empty" and `park`
+    // would hang it (the harness's deadline fails the test).
+    let run = recipe!("thread-park")
+        .run(["--items", "20000", "--pause-ms", "0"])
+        .success();
+    assert_consumed_in_order(&run, 20000);
+    let run = recipe!("thread-park")
+        .on_one_cpu()
+        .run(["--items", "2000", "--pause-ms", "0"])
+        .success();
+    assert_consumed_in_order(&run, 2000);
+}
+
+#[test]
+fn thread_park_with_the_producer_first_the_token_lets_the_park_through() {
+    let run = recipe!("thread-park")
+        .run(["--items", "50", "--producer-first"])
+        .success();
+    assert_eq!(
+        run.value_of("producer done before the consumer parked: "),
+        "the park returned at once"
+    );
+    assert_consumed_in_order(&run, 50);
+}
+
+#[test]
+fn thread_park_refuses_zero_items_and_long_pauses() {
+    recipe!("thread-park")
+        .run(["--items", "0"])
+        .refused_by_clap_naming("--items");
+    recipe!("thread-park")
+        .run(["--pause-ms", "1001"])
+        .refused_by_clap_naming("--pause-ms");
+    recipe!("thread-park").run(["--help"]).lists_options(&[
+        "--items",
+        "--pause-ms",
+        "--producer-first",
+    ]);
+}
