@@ -1680,3 +1680,97 @@ fn tcp_echo_server_runs_on_its_defaults_and_checks_its_options() {
             .refused_by_clap_naming(option);
     }
 }
+
+#[test]
+fn async_files_reads_every_file_back_as_written_and_removes_its_directory() {
+    let tmp = common::TempDir::new().expect("a scratch directory");
+    let run = recipe!("async-files")
+        .run_in(tmp.path(), ["--files", "40", "--max-bytes", "4000"])
+        .success();
+    // Its own directory under TMPDIR, gone when it ends.
+    let dir = run.value_of("demo directory: ");
+    assert!(
+        dir.starts_with(&format!("{}/async-files-demo-", tmp.path().display())),
+        "{}",
+        run.dump()
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "left behind {left:?}\n{}", run.dump());
+    // Every file and its copy read back once each, with the size and checksum
+    // it was written with; the sizes are the known ones.
+    let mut total = 0;
+    for i in 0..40u64 {
+        let name = format!("file-{i:03}.bin");
+        let wrote = run.value_of(&format!("wrote {name}: "));
+        let (numbers, copied) = wrote.split_once("; ").expect(wrote);
+        let size = (i + 1) * 100;
+        assert!(
+            numbers.starts_with(&format!("{size} bytes, fnv1a64 ")),
+            "{wrote}"
+        );
+        assert_eq!(copied, format!("copied {size} bytes"));
+        assert_eq!(run.value_of(&format!("read {name}: ")), numbers);
+        assert_eq!(run.value_of(&format!("read copies/{name}: ")), numbers);
+        total += 2 * size;
+    }
+    assert_eq!(run.lines_starting_with("read ").len(), 80, "{}", run.dump());
+    assert_eq!(total, 164_000, "2 x 100 x (1 + ... + 40)");
+    assert_eq!(
+        run.last_line(),
+        "40 files written, copied and read back by 80 concurrent reads (164000 bytes): \
+         every size and checksum matched; directory removed"
+    );
+}
+
+#[test]
+fn async_files_checksums_are_known_answers() {
+    // FNV-1a 64 of "abc", read from a file the test wrote.
+    let dir = common::TempDir::new().expect("a scratch directory");
+    let abc = dir.path().join("abc.txt");
+    std::fs::write(&abc, "abc").expect("writing abc.txt");
+    let run = recipe!("async-files")
+        .run(["--read".as_ref(), abc.as_os_str()])
+        .success();
+    assert_eq!(
+        run.last_line(),
+        format!("{}: 3 bytes, fnv1a64 e71fa2190541574b", abc.display())
+    );
+    // The first demo file, 1000 bytes of the pattern (31 j) mod 251.
+    let run = recipe!("async-files")
+        .run(["--files", "1", "--max-bytes", "1000"])
+        .success();
+    assert_eq!(
+        run.value_of("read file-000.bin: "),
+        "1000 bytes, fnv1a64 9dd88208129a9a55"
+    );
+    let run = recipe!("async-files").run(NO_ARGS).success();
+    assert_eq!(
+        run.last_line(),
+        "16 files written, copied and read back by 32 concurrent reads (1114112 bytes): \
+         every size and checksum matched; directory removed"
+    );
+}
+
+#[test]
+fn async_files_a_missing_or_unreadable_file_is_a_one_line_error() {
+    let dir = common::TempDir::new().expect("a scratch directory");
+    let missing = dir.path().join("no-such-file.bin");
+    recipe!("async-files")
+        .run(["--read".as_ref(), missing.as_os_str()])
+        .fails_with_one_line_naming(&format!("reading {}", missing.display()));
+    // A directory cannot be read as a file.
+    recipe!("async-files")
+        .run(["--read".as_ref(), dir.path().as_os_str()])
+        .fails_with_one_line_naming(&dir.path().display().to_string());
+    recipe!("async-files").run(["--help"]).lists_options(&[
+        "--files",
+        "--max-bytes",
+        "--read",
+        "[1-1000]",
+    ]);
+    for option in ["--files", "--max-bytes"] {
+        recipe!("async-files")
+            .run([option, "0"])
+            .refused_by_clap_naming(option);
+    }
+}
