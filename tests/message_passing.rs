@@ -4,6 +4,8 @@
 //! that the channels guarantee (a line printed before a Sender is dropped comes
 //! before the line printed when the receiver sees the channel close).
 
+#![forbid(unsafe_code)]
+
 mod common;
 
 use common::{NO_ARGS, Run, catalogue};
@@ -98,6 +100,10 @@ fn every_recipe_explains_its_options_with_help() {
         (
             recipe!("worker-pool").run(["--help"]),
             &["--workers", "--jobs", "--job-ms"],
+        ),
+        (
+            recipe!("oneshot-channel").run(["--help"]),
+            &["--workers", "--unsent"],
         ),
     ];
     for (run, options) in runs {
@@ -1070,6 +1076,88 @@ fn worker_pool_refuses_zero_or_absurd_counts() {
         ("--job-ms", "5000"),
     ] {
         recipe!("worker-pool")
+            .run([option, value])
+            .refused_by_clap_naming(option);
+    }
+}
+
+// ---------------------------------------------------------- oneshot-channel
+
+/// Checks a run of oneshot-channel with `w` workers that send and `u` that
+/// drop their Sender unsent.
+fn check_oneshot(run: &Run, w: u64, u: u64) {
+    // Main waits on the channels in turn: its lines are in channel order, each
+    // with exactly its own worker's value, or the report of the dropped Sender.
+    let expected: Vec<String> = (0..w + u)
+        .map(|i| {
+            if i < w {
+                format!("channel {i}: {i} squared is {}", i * i)
+            } else {
+                format!("channel {i}: error: the sender was dropped without sending")
+            }
+        })
+        .collect();
+    assert_eq!(
+        run.lines_starting_with("channel "),
+        expected,
+        "{}",
+        run.dump()
+    );
+    // Each worker's line once, in any order; a worker that hangs up prints
+    // before dropping its Sender, which is what wakes main to report it.
+    for i in 0..w + u {
+        if i < w {
+            position(run, &format!("worker {i}: sent its value"));
+        } else {
+            let dropping = position(
+                run,
+                &format!("worker {i}: dropping its Sender without sending"),
+            );
+            assert!(
+                dropping < position(run, &expected[i as usize]),
+                "{}",
+                run.dump()
+            );
+        }
+    }
+    assert_eq!(run.lines().len() as u64, 2 * (w + u) + 1, "{}", run.dump());
+    assert_eq!(
+        run.last_line(),
+        format!(
+            "Received {w} values over {} one-shot channels; {u} hung up without sending (reported)",
+            w + u
+        )
+    );
+}
+
+#[test]
+fn oneshot_channel_each_channel_delivers_exactly_its_value() {
+    let run = recipe!("oneshot-channel").run(NO_ARGS).success();
+    check_oneshot(&run, 4, 1);
+    // A known answer, whatever the kernel: worker 3's value.
+    position(&run, "channel 3: 3 squared is 9");
+    for (workers, unsent) in [("64", "0"), ("1", "64"), ("20", "20")] {
+        let run = recipe!("oneshot-channel")
+            .run(["--workers", workers, "--unsent", unsent])
+            .success();
+        check_oneshot(&run, workers.parse().unwrap(), unsent.parse().unwrap());
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn oneshot_channel_on_one_core_wakes_the_parked_receiver_every_time() {
+    let run = recipe!("oneshot-channel")
+        .on_one_cpu()
+        .run(["--workers", "30", "--unsent", "10"])
+        .success();
+    check_oneshot(&run, 30, 10);
+}
+
+#[test]
+fn oneshot_channel_refuses_zero_or_absurd_counts() {
+    for (option, value) in [("--workers", "0"), ("--workers", "65"), ("--unsent", "65")] {
+        recipe!("oneshot-channel")
             .run([option, value])
             .refused_by_clap_naming(option);
     }

@@ -11,6 +11,8 @@
 //! cargo bench -p examples-message-passing
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::collections::VecDeque;
 use std::hint::black_box;
 use std::sync::mpsc;

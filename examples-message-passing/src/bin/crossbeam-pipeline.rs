@@ -25,6 +25,8 @@
 //! cargo run -p examples-message-passing --bin crossbeam-pipeline -- --messages 10 --workers 3
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 use std::sync::Barrier;
 use std::thread;

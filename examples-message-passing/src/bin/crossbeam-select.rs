@@ -25,6 +25,8 @@
 //! cargo run -p examples-message-passing --bin crossbeam-select -- --messages 10 --tick-ms 5
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;

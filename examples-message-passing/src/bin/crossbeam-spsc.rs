@@ -28,6 +28,8 @@
 //! cargo run -p examples-message-passing --bin crossbeam-spsc -- --messages 10 --pause-ms 0
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;

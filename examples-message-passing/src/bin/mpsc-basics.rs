@@ -17,6 +17,8 @@
 //! cargo run -p examples-message-passing --bin mpsc-basics -- --pause-ms 200
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::thread;

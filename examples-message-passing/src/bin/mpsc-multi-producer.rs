@@ -14,6 +14,8 @@
 //! cargo run -p examples-message-passing --bin mpsc-multi-producer -- --producers 4 --messages 10
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::thread;

@@ -24,6 +24,8 @@
 //! cargo run -p examples-message-passing --bin sync-channel -- --capacity 2 --items 10
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;

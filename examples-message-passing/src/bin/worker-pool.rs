@@ -28,6 +28,8 @@
 //! cargo run -p examples-message-passing --bin worker-pool -- --workers 8 --jobs 100
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 use std::sync::{Arc, Barrier};
 use std::thread;

@@ -1,0 +1,2 @@
+//! Support code of the `examples-message-passing` recipes.
+pub mod oneshot;
