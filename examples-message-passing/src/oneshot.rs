@@ -7,8 +7,8 @@
 //! - `send` writes the value, then stores `ready = true` with `Release`;
 //! - `receive` loads `ready` with `Acquire`: once it reads `true`, the write of
 //!   the value *happens-before* its read. With `Relaxed` the receiver could see
-//!   the flag and read a value not yet written (to it): the loom tests in
-//!   `oneshot/loom_tests.rs` prove the model checker catches that.
+//!   the flag and still read the cell before the write reached it: the loom
+//!   tests in `oneshot/loom_tests.rs` prove the model checker catches that.
 //!
 //! The types do the rest. `send(self)` and `receive(self)` consume their
 //! handle, so each happens at most once:
@@ -30,9 +30,10 @@
 //! # tx.send(1);
 //! ```
 //!
-//! A sender dropped without sending (after sending, too) sets a second flag and
-//! wakes the receiver, which then returns `Err(SenderDropped)` instead of
-//! waiting forever. A value sent and never received is dropped with the channel.
+//! Dropping the `Sender` (which `send` does too) sets a second flag and wakes
+//! the receiver: with no value there, it returns `Err(SenderDropped)` instead
+//! of waiting forever. A value sent and never received is dropped with the
+//! channel.
 //!
 //! Built with `--cfg loom` (`make loom`), the atomics, the cell, `Arc` and the
 //! parking are loom's, which record every access so that `loom::model` can

@@ -65,12 +65,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let Args {
-        messages,
-        workers,
-        meet,
-        ..
-    } = args;
+    let (messages, workers, meet) = (args.messages, args.workers, args.meet);
     ensure!(
         meet <= workers && u64::from(meet) <= messages,
         "--meet {meet} needs at least as many --workers ({workers}) and --messages ({messages})"

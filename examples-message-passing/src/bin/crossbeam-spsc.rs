@@ -12,13 +12,14 @@
 //! scope would wait for a producer that waits for a consumer that has not
 //! started.)
 //!
-//! The consumer's `for` loop ends when the producer drops its `Sender`: the
+//! The consumer's loop ends when the producer drops its `Sender`: the
 //! `Consumer: channel closed` line always comes after `Producer: ... dropping
-//! its Sender`. Since Rust 1.63 `std::thread::scope` does what `crossbeam::scope` does, and
-//! since 1.67 `std::sync::mpsc` is built on crossbeam-channel's algorithms.
+//! its Sender`. Since Rust 1.63 `std::thread::scope` does what
+//! `crossbeam::scope` does, and since 1.67 `std::sync::mpsc` is built on
+//! crossbeam-channel's algorithms.
 //!
-//! Before each receive the consumer notes how many messages are waiting: its
-//! last line reports the most it found, 0 or 1 from run to run, never more.
+//! Before each receive the consumer notes how many messages are waiting; its
+//! closing line reports the most it found: 0 or 1 from run to run, never more.
 //! `--lag` is for the tests (hidden from `--help`): the consumer then waits
 //! before each receive until the channel is full (or the producer is done),
 //! so the producer gets as far ahead as the channel lets it: the most found
@@ -62,14 +63,9 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(
-    Args {
-        messages,
-        pause_ms,
-        lag,
-    }: Args,
-) -> anyhow::Result<()> {
-    let pause = Duration::from_millis(pause_ms);
+fn run(args: Args) -> anyhow::Result<()> {
+    let (messages, lag) = (args.messages, args.lag);
+    let pause = Duration::from_millis(args.pause_ms);
     let sent_all = &AtomicBool::new(false);
 
     // Room for one message: a full channel makes the producer wait.

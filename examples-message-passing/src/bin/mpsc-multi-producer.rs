@@ -48,15 +48,10 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(
-    Args {
-        producers,
-        messages,
-        pause_ms,
-    }: Args,
-) -> anyhow::Result<()> {
+fn run(args: Args) -> anyhow::Result<()> {
+    let (producers, messages) = (args.producers, args.messages);
     let (tx, rx) = mpsc::channel();
-    let pause = Duration::from_millis(pause_ms);
+    let pause = Duration::from_millis(args.pause_ms);
     let handles: Vec<_> = (0..producers)
         .map(|p| {
             // Each producer owns a clone; all clones feed the same Receiver.

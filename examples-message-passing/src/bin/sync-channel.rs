@@ -61,16 +61,10 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(
-    Args {
-        capacity,
-        items,
-        consumer_ms,
-    }: Args,
-) -> anyhow::Result<()> {
-    let pause = Duration::from_millis(consumer_ms);
-    demo(capacity, items, pause)?;
-    demo(0, items, pause)?;
+fn run(args: Args) -> anyhow::Result<()> {
+    let pause = Duration::from_millis(args.consumer_ms);
+    demo(args.capacity, args.items, pause)?;
+    demo(0, args.items, pause)?;
     println!("Every item arrived in order; items in flight never exceeded the bound");
     Ok(())
 }

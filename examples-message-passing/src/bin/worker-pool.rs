@@ -68,12 +68,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let Args {
-        workers,
-        jobs,
-        meet,
-        ..
-    } = args;
+    let (workers, jobs, meet) = (args.workers, args.jobs, args.meet);
     ensure!(
         meet <= jobs && usize::try_from(meet)? <= workers,
         "--meet {meet} needs at least as many --workers ({workers}) and --jobs ({jobs})"
