@@ -1037,3 +1037,152 @@ fn thread_park_refuses_zero_items_and_long_pauses() {
         "--producer-first",
     ]);
 }
+
+// -------------------------------------------------- thread-pool-from-scratch
+
+/// Checks a thread-pool-from-scratch run: every job but the panicking one ran
+/// exactly once, on a pool worker, before that worker stopped; the panic was
+/// reported by the worker that caught it (not on stderr); every worker was
+/// shut down and stopped once; the total is the known sum.
+fn assert_pool_ran_every_job_once(run: &common::Run, workers: u64, jobs: u64, panic_job: u64) {
+    let lines = run.lines();
+    let stopped_at = |w: u64| {
+        let line = format!("worker {w} stopped: the queue is closed");
+        let found: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == line).collect();
+        assert_eq!(found.len(), 1, "{line:?} once\n{}", run.dump());
+        found[0]
+    };
+    for w in 0..workers {
+        assert_eq!(
+            run.line_counts()
+                .get(format!("shutting down worker {w}").as_str()),
+            Some(&1),
+            "{}",
+            run.dump()
+        );
+        stopped_at(w);
+    }
+    let ran = run.lines_starting_with("job ");
+    assert_eq!(
+        ran.len() as u64,
+        jobs - u64::from(panic_job != 0),
+        "{}",
+        run.dump()
+    );
+    for job in (1..=jobs).filter(|&j| j != panic_job) {
+        let prefix = format!("job {job} ran on worker ");
+        let positions: Vec<usize> = (0..lines.len())
+            .filter(|&i| lines[i].starts_with(&prefix))
+            .collect();
+        assert_eq!(positions.len(), 1, "job {job} once\n{}", run.dump());
+        let worker: u64 = lines[positions[0]][prefix.len()..]
+            .parse()
+            .expect("a worker id");
+        assert!(
+            worker < workers,
+            "job {job} on a pool thread\n{}",
+            run.dump()
+        );
+        assert!(
+            positions[0] < stopped_at(worker),
+            "job {job} ran after its worker stopped\n{}",
+            run.dump()
+        );
+    }
+    let caught = run.lines_starting_with("worker ");
+    let caught: Vec<_> = caught
+        .iter()
+        .filter(|l| l.contains(" caught a panic: "))
+        .collect();
+    if panic_job == 0 {
+        assert!(caught.is_empty(), "{}", run.dump());
+    } else {
+        assert_eq!(caught.len(), 1, "{}", run.dump());
+        assert!(caught[0].ends_with(&format!("caught a panic: job {panic_job} fails on purpose")));
+    }
+    assert!(
+        run.stderr.is_empty(),
+        "the pool reports panics itself\n{}",
+        run.dump()
+    );
+    let total = jobs * (jobs + 1) / 2 - panic_job;
+    assert_eq!(
+        run.last_line(),
+        format!(
+            "Ran {jobs} jobs on {workers} workers, {} panicked; total {total}",
+            u64::from(panic_job != 0)
+        )
+    );
+}
+
+#[test]
+fn thread_pool_from_scratch_default_run_survives_the_panicking_job() {
+    let run = recipe!("thread-pool-from-scratch").run(NO_ARGS).success();
+    assert_pool_ran_every_job_once(&run, 4, 8, 3);
+    assert!(run.last_line().ends_with("total 33"));
+}
+
+#[test]
+fn thread_pool_from_scratch_one_worker_lives_on_after_a_panic() {
+    // One worker, whose first job panics: the later 19 jobs can only run if
+    // the worker caught the panic and went on.
+    let run = recipe!("thread-pool-from-scratch")
+        .run([
+            "--workers",
+            "1",
+            "--jobs",
+            "20",
+            "--panic-job",
+            "1",
+            "--job-ms",
+            "0",
+        ])
+        .success();
+    assert_pool_ran_every_job_once(&run, 1, 20, 1);
+}
+
+#[test]
+fn thread_pool_from_scratch_runs_many_jobs_once_and_on_one_core() {
+    let run = recipe!("thread-pool-from-scratch")
+        .run([
+            "--workers",
+            "8",
+            "--jobs",
+            "2000",
+            "--panic-job",
+            "1000",
+            "--job-ms",
+            "0",
+        ])
+        .success();
+    assert_pool_ran_every_job_once(&run, 8, 2000, 1000);
+    let run = recipe!("thread-pool-from-scratch")
+        .on_one_cpu()
+        .run([
+            "--workers",
+            "3",
+            "--jobs",
+            "200",
+            "--panic-job",
+            "0",
+            "--job-ms",
+            "0",
+        ])
+        .success();
+    assert_pool_ran_every_job_once(&run, 3, 200, 0);
+}
+
+#[test]
+fn thread_pool_from_scratch_refuses_bad_options() {
+    recipe!("thread-pool-from-scratch")
+        .run(["--jobs", "8", "--panic-job", "9"])
+        .fails_with_one_line_naming("--panic-job");
+    for option in ["--workers", "--jobs"] {
+        recipe!("thread-pool-from-scratch")
+            .run([option, "0"])
+            .refused_by_clap_naming(option);
+    }
+    recipe!("thread-pool-from-scratch")
+        .run(["--help"])
+        .lists_options(&["--workers", "--jobs", "--panic-job", "--job-ms"]);
+}
