@@ -1,0 +1,287 @@
+//! Conway's Game of Life, each generation computed row-parallel with `par_chunks_mut`.
+//!
+//! Two boards take turns (double buffering): every task reads the current
+//! generation, which nobody writes during the step, and writes its own rows
+//! of the next one, disjoint `&mut` slices handed out by `par_chunks_mut`.
+//! No locks and no races, and the result cannot depend on which worker took
+//! which row. `for_each` returns only when every row is done: that is the
+//! barrier between two generations, after which the boards swap roles.
+//!
+//! The board is a torus (its edges wrap around). Only the times vary from run
+//! to run (each the median of `--runs` runs after a warm-up); boards of at
+//! most 64x64 cells are also printed, `#` for a live cell. The final board is
+//! written as a PNG, `--scale` pixels per cell, to the path printed.
+//!
+//! ```sh
+//! cargo run --release -p examples-parallel --bin game-of-life -- --width 1024 --height 1024 --scale 1
+//! ```
+
+use std::fs::{self, File};
+use std::io::{self, Cursor, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, ensure};
+use clap::{Parser, ValueEnum};
+use image::{GrayImage, ImageFormat, Luma};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use rayon::prelude::*;
+
+/// Run Conway's Game of Life on a torus, in parallel, and draw the final board.
+#[derive(Parser)]
+struct Args {
+    /// Board width in cells [3-4096].
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(3..=4096))]
+    width: u32,
+    /// Board height in cells [3-4096].
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(3..=4096))]
+    height: u32,
+    /// How many generations to compute [0-100000].
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    generations: u32,
+    /// The first generation.
+    #[arg(long, value_enum, default_value_t = Start::Random)]
+    start: Start,
+    /// Seed of the random first generation.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Each time printed is the median of this many runs, after a warm-up [1-100].
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    runs: u32,
+    /// Pixels per cell side in the PNG [1-32].
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=32))]
+    scale: u32,
+    /// Output PNG file [default: game-of-life.png in the temp directory].
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+/// The first generation.
+#[derive(Clone, Copy, ValueEnum)]
+enum Start {
+    /// A quarter of the cells alive, at random.
+    Random,
+    /// Three cells in a row in the middle: a period-2 oscillator.
+    Blinker,
+    /// A glider in the top-left corner: it moves one cell right and one down every 4 generations.
+    Glider,
+}
+
+fn main() -> ExitCode {
+    sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let Args {
+        width,
+        height,
+        generations,
+        runs,
+        scale,
+        ..
+    } = args;
+    ensure!(
+        width.max(height) * scale <= 16_384,
+        "--scale {scale} makes the PNG larger than 16384 pixels a side"
+    );
+    let output = args
+        .output
+        .unwrap_or_else(|| std::env::temp_dir().join("game-of-life.png"));
+    let (w, h) = (width as usize, height as usize);
+    let board = first_generation(args.start, w, h, args.seed);
+    println!(
+        "Game of Life on a {width}x{height} torus, {} live cells at the start, rayon threads: {}",
+        live_cells(&board),
+        rayon::current_num_threads()
+    );
+
+    let (expected, sequential) = median_time(runs, || life_sequential(&board, w, generations));
+    let (last, parallel) = median_time(runs, || life_parallel(&board, w, generations));
+    ensure!(
+        last == expected,
+        "the parallel board differs from the sequential one"
+    );
+    println!(
+        "{generations} generations: sequential {:.2} ms, parallel {:.2} ms, speedup {:.2}x \
+         (median of {runs} runs after a warm-up)",
+        ms(sequential),
+        ms(parallel),
+        sequential.as_secs_f64() / parallel.as_secs_f64()
+    );
+    if w <= 64 && h <= 64 {
+        for row in last.chunks(w) {
+            println!(
+                "{}",
+                row.iter()
+                    .map(|&c| if c == 1 { '#' } else { '.' })
+                    .collect::<String>()
+            );
+        }
+    }
+
+    // Encoded in memory, then written with a writer we own: `image`'s `save`
+    // writes through a `BufWriter` whose drop swallows the last write's error.
+    let picture = GrayImage::from_fn(width * scale, height * scale, |x, y| {
+        let cell = last[(y / scale) as usize * w + (x / scale) as usize];
+        Luma([if cell == 1 { 0 } else { 255 }])
+    });
+    let mut png = Vec::new();
+    picture
+        .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+        .context("encoding the PNG")?;
+    write_file(&output, &png).with_context(|| format!("writing {}", output.display()))?;
+    println!(
+        "wrote the final board, {scale}x{scale} pixels per cell, to {}",
+        output.display()
+    );
+    println!(
+        "live cells after {generations} generations: {}",
+        live_cells(&last)
+    );
+    Ok(())
+}
+
+// ---- kernels: plain functions, so that a benchmark can call them ----
+// A board is `width` cells a row, rows one after another; 1 is alive, 0 dead.
+
+/// The board after `generations` steps, one row after another.
+pub fn life_sequential(board: &[u8], width: usize, generations: u32) -> Vec<u8> {
+    evolve(board, generations, |current, next| {
+        next.chunks_mut(width)
+            .enumerate()
+            .for_each(|(y, row)| next_row(current, y, row));
+    })
+}
+
+/// The board after `generations` steps, rows computed on rayon's workers.
+pub fn life_parallel(board: &[u8], width: usize, generations: u32) -> Vec<u8> {
+    evolve(board, generations, |current, next| {
+        // Each task writes only its own rows of `next` and reads `current`,
+        // which no task writes: no lock needed. `for_each` returns when all
+        // rows are done, so the next generation never sees a half-done one.
+        next.par_chunks_mut(width)
+            .enumerate()
+            .for_each(|(y, row)| next_row(current, y, row));
+    })
+}
+
+/// Applies `step` (current -> next) `generations` times, swapping the boards.
+fn evolve(board: &[u8], generations: u32, step: impl Fn(&[u8], &mut [u8])) -> Vec<u8> {
+    let mut current = board.to_vec();
+    let mut next = vec![0; board.len()];
+    for _ in 0..generations {
+        step(&current, &mut next);
+        std::mem::swap(&mut current, &mut next);
+    }
+    current
+}
+
+/// Row `y` of the next generation, from the current board's rows y-1, y, y+1
+/// (wrapping around the edges).
+fn next_row(current: &[u8], y: usize, out: &mut [u8]) {
+    let width = out.len();
+    let height = current.len() / width;
+    let row = |y: usize| &current[(y % height) * width..][..width];
+    let (up, mid, down) = (row(y + height - 1), row(y), row(y + 1));
+    // The edge cells' neighbours wrap around; the loop between them vectorises.
+    let edge = |l: usize, x: usize, r: usize| {
+        rule(
+            up[l] + up[x] + up[r] + mid[l] + mid[r] + down[l] + down[x] + down[r],
+            mid[x],
+        )
+    };
+    out[0] = edge(width - 1, 0, 1);
+    out[width - 1] = edge(width - 2, width - 1, 0);
+    let windows = up.windows(3).zip(mid.windows(3)).zip(down.windows(3));
+    for (cell, ((u, m), d)) in out[1..].iter_mut().zip(windows) {
+        *cell = rule(u[0] + u[1] + u[2] + m[0] + m[2] + d[0] + d[1] + d[2], m[1]);
+    }
+}
+
+/// Born with 3 live neighbours (3 | 0); survives with 2 or 3 (2 | 1, 3 | 1).
+fn rule(neighbours: u8, alive: u8) -> u8 {
+    u8::from(neighbours | alive == 3)
+}
+
+pub fn live_cells(board: &[u8]) -> usize {
+    board.iter().filter(|&&c| c == 1).count()
+}
+
+/// Runs `kernel` once to warm up, then `runs` times, as criterion does, and
+/// returns the last result and the median time.
+fn median_time<T>(runs: u32, kernel: impl Fn() -> T) -> (T, Duration) {
+    let mut result = kernel();
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            let fresh = kernel();
+            let time = started.elapsed();
+            result = fresh; // the previous board is freed after the clock stopped
+            time
+        })
+        .collect();
+    times.sort();
+    (result, times[times.len() / 2])
+}
+
+fn ms(time: Duration) -> f64 {
+    time.as_secs_f64() * 1e3
+}
+
+/// Writes `bytes` under a temporary name in `path`'s directory, then renames
+/// it to `path`: a failed write never leaves a truncated file there. A path
+/// that exists and is not a regular file (`/dev/stdout`, a pipe) is written
+/// in place: renaming over a device would replace the device.
+fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let mut file = File::options().write(true).open(path)?;
+        file.write_all(bytes)?;
+        return file.flush();
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::Builder::new()
+        .permissions(fs::Permissions::from_mode(0o666)) // less the umask, as `File::create`
+        .tempfile_in(dir)?;
+    file.write_all(bytes)?;
+    file.flush()?;
+    file.persist(path)?;
+    Ok(())
+}
+
+// ---- demo inputs ----
+
+fn first_generation(start: Start, width: usize, height: usize, seed: u64) -> Vec<u8> {
+    let mut board = vec![0; width * height];
+    let cells: &[(usize, usize)] = match start {
+        Start::Random => return random_board(width, height, seed),
+        Start::Blinker => &[
+            (width / 2 - 1, height / 2),
+            (width / 2, height / 2),
+            (width / 2 + 1, height / 2),
+        ],
+        Start::Glider => &[(1, 0), (2, 1), (0, 2), (1, 2), (2, 2)],
+    };
+    for &(x, y) in cells {
+        board[y * width + x] = 1;
+    }
+    board
+}
+
+/// A board with about a quarter of its cells alive, the same for the same seed.
+pub fn random_board(width: usize, height: usize, seed: u64) -> Vec<u8> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..width * height)
+        .map(|_| u8::from(rng.random_bool(0.25)))
+        .collect()
+}
