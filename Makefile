@@ -42,12 +42,14 @@ lint: ## rustfmt check and clippy with warnings as errors, on every target.
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
-# `--cfg loom` swaps the spin lock's atomics and cell for loom's; every crate is
+# `--cfg loom` swaps the atomics and cells of the library code that uses
+# `unsafe` (the spin lock and `Arc` of examples-shared-state, the one-shot
+# channel of examples-message-passing) for loom's; every crate is
 # rebuilt with it, so it gets its own target dir and leaves target/ untouched.
 # The clippy step lints the `cfg(loom)` code, which `make lint` never compiles.
-loom: ## Model-check the spin lock of examples-shared-state with loom (release, target/loom; ~20 s after the build).
-	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom $(CARGO) clippy --locked -p examples-shared-state --lib --tests -- -D warnings
-	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom $(CARGO) test --locked --release -p examples-shared-state --lib
+loom: ## Model-check the unsafe library code (spin lock, Arc, one-shot channel) with loom (release, target/loom).
+	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom $(CARGO) clippy --locked -p examples-shared-state -p examples-message-passing --lib --tests -- -D warnings
+	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom $(CARGO) test --locked --release -p examples-shared-state -p examples-message-passing --lib
 
 bench: ## Run every criterion benchmark (takes minutes; run it on a quiet machine).
 	rm -rf target/criterion
