@@ -1774,3 +1774,78 @@ fn async_files_a_missing_or_unreadable_file_is_a_one_line_error() {
             .refused_by_clap_naming(option);
     }
 }
+
+/// The `op <id>: started at <ms> ms` lines of `rate-limiter`, as (id, ms).
+fn op_starts(run: &Run) -> Vec<(u64, u64)> {
+    run.lines_starting_with("op ")
+        .iter()
+        .map(|line| {
+            let parsed = line["op ".len()..]
+                .strip_suffix(" ms")
+                .and_then(|rest| rest.split_once(": started at "))
+                .and_then(|(id, ms)| Some((id.parse().ok()?, ms.parse().ok()?)));
+            parsed.unwrap_or_else(|| panic!("bad line {line:?}\n{}", run.dump()))
+        })
+        .collect()
+}
+
+#[test]
+fn rate_limiter_starts_every_operation_once_and_none_before_its_token() {
+    // 200 tokens a second: one every 5 ms, after a burst of 4.
+    let run = recipe!("rate-limiter")
+        .run(["--ops", "40", "--rate", "200", "--burst", "4"])
+        .success();
+    let starts = op_starts(&run);
+    let ids: BTreeSet<u64> = starts.iter().map(|s| s.0).collect();
+    assert_eq!(starts.len(), 40, "{}", run.dump());
+    assert_eq!(
+        ids,
+        (0..40).collect(),
+        "every operation started exactly once"
+    );
+    // Tokens never come early: the k-th refill is k x 5 ms after the start at
+    // the soonest, so the j-th start (j >= 4) is no sooner than (j - 3) x 5 ms.
+    // (Exact times, and the R*t + B bound over every window, are tested on
+    // the paused clock in examples-async/tests/paused_clock.rs.)
+    let mut times: Vec<u64> = starts.iter().map(|s| s.1).collect();
+    times.sort_unstable();
+    for (j, &ms) in times.iter().enumerate().skip(4) {
+        assert!(
+            ms >= (j as u64 - 3) * 5,
+            "start {j} at {ms} ms\n{}",
+            run.dump()
+        );
+    }
+    assert_eq!(
+        run.value_of("the last started at "),
+        format!("{} ms", times[39])
+    );
+    assert_eq!(
+        run.last_line(),
+        "40 operations, at most 200 per second after a burst of 4: each ran once"
+    );
+}
+
+#[test]
+fn rate_limiter_runs_on_its_defaults_and_checks_its_options() {
+    let run = recipe!("rate-limiter").run(NO_ARGS).success();
+    assert_eq!(
+        run.last_line(),
+        "30 operations, at most 50 per second after a burst of 5: each ran once"
+    );
+    // 25 refills of 20 ms each after the burst of 5.
+    let last: u64 = run
+        .value_of("the last started at ")
+        .trim_end_matches(" ms")
+        .parse()
+        .expect("a number of ms");
+    assert!(last >= 500, "{}", run.dump());
+    recipe!("rate-limiter")
+        .run(["--help"])
+        .lists_options(&["--ops", "--rate", "--burst", "[1-1000]"]);
+    for option in ["--ops", "--rate", "--burst"] {
+        recipe!("rate-limiter")
+            .run([option, "0"])
+            .refused_by_clap_naming(option);
+    }
+}

@@ -206,3 +206,108 @@ async fn shutdown_without_stragglers_ends_when_the_last_job_does_not_at_the_grac
     assert!(tally.cancelled.is_empty());
     assert_eq!(start.elapsed(), 90 * MS);
 }
+
+// ---------------------------------------------------------------- rate-limiter
+
+#[path = "../src/bin/rate-limiter.rs"]
+#[allow(
+    dead_code,
+    reason = "the recipe's main and argument parsing are not under test"
+)]
+mod rate_limiter;
+
+/// Asserts the token bucket's bound on the sorted `starts`: in any window of
+/// n whole ticks (t = n / `rate` s) at most R*t + B = n + `burst` operations
+/// start; and since tokens come whole, in any window (a, a + t] at most
+/// `burst` + ceil(`rate` x t), the tokens of every tick the window holds.
+fn assert_within_bucket(starts: &[Duration], rate: u32, burst: u32) {
+    let tick = Duration::from_secs(1) / rate;
+    for (i, &a) in starts.iter().enumerate() {
+        for n in 1..=starts.len() as u32 {
+            let count = starts[i..]
+                .iter()
+                .take_while(|&&s| s < a + tick * n)
+                .count();
+            assert!(
+                count <= (n + burst) as usize,
+                "{count} starts in the {n} ticks from {a:?} (rate {rate}, burst {burst}): {starts:?}"
+            );
+        }
+        for &b in &starts[i..] {
+            let count = starts.iter().filter(|&&s| a < s && s <= b).count() as u128;
+            let ticks = (b - a).as_nanos().div_ceil(tick.as_nanos());
+            assert!(
+                count <= u128::from(burst) + ticks,
+                "{count} starts in ({a:?}, {b:?}] (rate {rate}, burst {burst}): {starts:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_bucket_lets_a_burst_through_then_one_operation_per_tick() {
+    // 10 a second, bursts of 3: three at once, then one every 100 ms.
+    let starts = rate_limiter::run_limited(12, 10, 3)
+        .await
+        .expect("no operation fails");
+    let expected: Vec<Duration> = [0, 0, 0, 100, 200, 300, 400, 500, 600, 700, 800, 900]
+        .map(|ms| ms * MS)
+        .to_vec();
+    assert_eq!(starts, expected);
+    assert_within_bucket(&starts, 10, 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_operation_runs_and_no_window_holds_more_than_rate_times_t_plus_burst() {
+    // Rates whose tick is a whole number of milliseconds: tokio's timer fires
+    // on whole milliseconds, so a tick of 1/7 s would come a fraction late.
+    for (ops, rate, burst) in [
+        (50, 20, 1),
+        (50, 20, 7),
+        (30, 1000, 5),
+        (25, 4, 25),
+        (40, 8, 3),
+    ] {
+        let starts = rate_limiter::run_limited(ops, rate, burst)
+            .await
+            .expect("no operation fails");
+        assert_eq!(starts.len(), ops as usize, "every operation ran");
+        assert_within_bucket(&starts, rate, burst);
+        // And no slower than the bucket allows: the last start is on the
+        // tick that brought the last token needed.
+        let refills = ops.saturating_sub(burst);
+        assert_eq!(
+            *starts.last().unwrap(),
+            Duration::from_secs(1) / rate * refills
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_idle_bucket_saves_up_one_burst_and_no_more() {
+    // 10 a second, bursts of 3. Spend the burst at once, then stay idle for
+    // a second (ten ticks) and send five at once, between two ticks.
+    let bucket = Arc::new(rate_limiter::TokenBucket::new(10, 3));
+    let start = Instant::now();
+    for _ in 0..3 {
+        bucket.take().await;
+    }
+    assert_eq!(start.elapsed(), Duration::ZERO);
+    sleep(1050 * MS).await;
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..5 {
+        let bucket = Arc::clone(&bucket);
+        set.spawn(async move {
+            bucket.take().await;
+            start.elapsed()
+        });
+    }
+    let mut starts = set.join_all().await;
+    starts.sort_unstable();
+    // Three saved tokens (not ten), then the ticks at 1100 and 1200 ms.
+    let expected: Vec<Duration> = [1050, 1050, 1050, 1100, 1200].map(|ms| ms * MS).to_vec();
+    assert_eq!(starts, expected);
+    let mut all = vec![Duration::ZERO; 3];
+    all.extend(starts);
+    assert_within_bucket(&all, 10, 3);
+}
