@@ -20,7 +20,7 @@
 //! on one core, where the threads never truly overlap.
 //!
 //! ```sh
-//! cargo run --release -p examples-shared-state --bin memory-ordering -- --rounds 200000
+//! cargo run --release -p examples-shared-state --bin memory-ordering -- --rounds 1000000
 //! ```
 
 #![forbid(unsafe_code)]
@@ -40,7 +40,7 @@ struct Args {
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     values: u64,
     /// How many rounds of the litmus test each ordering runs [1-100000000].
-    #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     rounds: u64,
 }
 
