@@ -25,7 +25,6 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
@@ -96,7 +95,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let stdin = tokio::task::spawn_blocking(move || std::io::stdin().read_line(&mut line));
         stdin
             .await
-            .context("reading stdin")?
+            .context("the stdin reader panicked")?
             .context("reading stdin")?;
     }
     stop.cancel(); // the clients are done: stop accepting
@@ -112,31 +111,31 @@ async fn run(args: Args) -> anyhow::Result<()> {
 /// for those tasks. Returns how many connections there were and the most
 /// that were open at once.
 async fn serve(listener: TcpListener, stop: CancellationToken) -> anyhow::Result<(u64, usize)> {
-    let connections = TaskTracker::new();
-    let open = Arc::new(Gauge::default());
-    let mut accepted = 0;
+    let connections = TaskTracker::new(); // counts the connection tasks still running
+    let (mut accepted, mut most_open) = (0, 0);
     loop {
         let (socket, peer) = tokio::select! {
             () = stop.cancelled() => break,
             accept = listener.accept() => accept.context("accepting a connection")?,
         };
         accepted += 1;
-        let open = Arc::clone(&open);
+        println!(
+            "server: connection from {peer}, {} open",
+            connections.len() + 1
+        );
+        // One task per connection: the loop goes straight back to accepting.
         connections.spawn(async move {
-            let now = open.enter();
-            println!("server: connection from {peer}, {now} open");
-            let echoed = echo(socket).await;
-            open.leave();
-            match echoed {
+            match echo(socket).await {
                 Ok(bytes) => println!("server: {peer} closed after {bytes} bytes echoed"),
                 Err(e) => println!("server: {peer} failed: {e}"),
             }
         });
+        most_open = most_open.max(connections.len()); // only ever grows here
     }
     // Stopped accepting; the open connections end when their clients close.
     connections.close();
     connections.wait().await;
-    Ok((accepted, open.most.load(Ordering::Relaxed)))
+    Ok((accepted, most_open))
 }
 
 /// Copies everything the peer sends back to it, until it closes its side.
@@ -173,23 +172,4 @@ async fn client(
     }
     println!("client {c}: {messages} echoes matched, {bytes} bytes");
     Ok(()) // dropping the socket closes it: the server's copy loop ends
-}
-
-/// How many connections are open now, and the most there ever were.
-#[derive(Default)]
-struct Gauge {
-    now: AtomicUsize,
-    most: AtomicUsize,
-}
-
-impl Gauge {
-    fn enter(&self) -> usize {
-        let now = self.now.fetch_add(1, Ordering::Relaxed) + 1;
-        self.most.fetch_max(now, Ordering::Relaxed);
-        now
-    }
-
-    fn leave(&self) {
-        self.now.fetch_sub(1, Ordering::Relaxed);
-    }
 }
