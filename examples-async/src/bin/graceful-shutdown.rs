@@ -17,7 +17,8 @@
 //! quick ones are still running at the stop, vary with timing; stuck jobs are
 //! always cancelled. `ctrl_c()` installs its handler when first polled: the
 //! accept loop polls it before it takes job 0, so from the `job 0: accepted`
-//! line on, Ctrl-C is a shutdown and no longer kills the process.
+//! line on, Ctrl-C is a shutdown and no longer kills the process (a second
+//! one during the grace period is ignored here; a server might cancel at once).
 //!
 //! ```sh
 //! cargo run -p examples-async --bin graceful-shutdown -- --run-ms 60000   # then press Ctrl-C
