@@ -13,7 +13,7 @@
 //! written as a PNG, `--scale` pixels per cell, to the path printed.
 //!
 //! ```sh
-//! cargo run --release -p examples-parallel --bin game-of-life -- --width 1024 --height 1024 --scale 1
+//! cargo run --release -p examples-parallel --bin game-of-life -- --width 2048 --height 2048 --scale 1 --output life.png
 //! ```
 
 use std::fs::{self, File};
@@ -34,13 +34,13 @@ use rayon::prelude::*;
 #[derive(Parser)]
 struct Args {
     /// Board width in cells [3-4096].
-    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(3..=4096))]
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(3..=4096))]
     width: u32,
     /// Board height in cells [3-4096].
-    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(3..=4096))]
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(3..=4096))]
     height: u32,
     /// How many generations to compute [0-100000].
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(0..=100_000))]
     generations: u32,
     /// The first generation.
     #[arg(long, value_enum, default_value_t = Start::Random)]
@@ -80,21 +80,12 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let Args {
-        width,
-        height,
-        generations,
-        runs,
-        scale,
-        ..
-    } = args;
+    let (width, height, generations, scale) =
+        (args.width, args.height, args.generations, args.scale);
     ensure!(
         width.max(height) * scale <= 16_384,
         "--scale {scale} makes the PNG larger than 16384 pixels a side"
     );
-    let output = args
-        .output
-        .unwrap_or_else(|| std::env::temp_dir().join("game-of-life.png"));
     let (w, h) = (width as usize, height as usize);
     let board = first_generation(args.start, w, h, args.seed);
     println!(
@@ -103,26 +94,25 @@ fn run(args: Args) -> anyhow::Result<()> {
         rayon::current_num_threads()
     );
 
-    let (expected, sequential) = median_time(runs, || life_sequential(&board, w, generations));
-    let (last, parallel) = median_time(runs, || life_parallel(&board, w, generations));
+    let (expected, sequential) = median_time(args.runs, || life_sequential(&board, w, generations));
+    let (last, parallel) = median_time(args.runs, || life_parallel(&board, w, generations));
     ensure!(
         last == expected,
         "the parallel board differs from the sequential one"
     );
     println!(
-        "{generations} generations: sequential {:.2} ms, parallel {:.2} ms, speedup {:.2}x \
-         (median of {runs} runs after a warm-up)",
-        ms(sequential),
-        ms(parallel),
-        sequential.as_secs_f64() / parallel.as_secs_f64()
+        "{generations} generations: sequential {:.2?}, parallel {:.2?}, speedup {:.2}x \
+         (median of {} runs after a warm-up)",
+        sequential,
+        parallel,
+        sequential.as_secs_f64() / parallel.as_secs_f64(),
+        args.runs
     );
     if w <= 64 && h <= 64 {
         for row in last.chunks(w) {
             println!(
                 "{}",
-                row.iter()
-                    .map(|&c| if c == 1 { '#' } else { '.' })
-                    .collect::<String>()
+                String::from_iter(row.iter().map(|&c| if c == 1 { '#' } else { '.' }))
             );
         }
     }
@@ -137,15 +127,14 @@ fn run(args: Args) -> anyhow::Result<()> {
     picture
         .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
         .context("encoding the PNG")?;
+    let output = (args.output).unwrap_or_else(|| std::env::temp_dir().join("game-of-life.png"));
     write_file(&output, &png).with_context(|| format!("writing {}", output.display()))?;
     println!(
         "wrote the final board, {scale}x{scale} pixels per cell, to {}",
         output.display()
     );
-    println!(
-        "live cells after {generations} generations: {}",
-        live_cells(&last)
-    );
+    let live = live_cells(&last);
+    println!("live cells after {generations} generations: {live}");
     Ok(())
 }
 
@@ -193,10 +182,8 @@ fn next_row(current: &[u8], y: usize, out: &mut [u8]) {
     let (up, mid, down) = (row(y + height - 1), row(y), row(y + 1));
     // The edge cells' neighbours wrap around; the loop between them vectorises.
     let edge = |l: usize, x: usize, r: usize| {
-        rule(
-            up[l] + up[x] + up[r] + mid[l] + mid[r] + down[l] + down[x] + down[r],
-            mid[x],
-        )
+        let neighbours = up[l] + up[x] + up[r] + mid[l] + mid[r] + down[l] + down[x] + down[r];
+        rule(neighbours, mid[x])
     };
     out[0] = edge(width - 1, 0, 1);
     out[width - 1] = edge(width - 2, width - 1, 0);
@@ -208,7 +195,7 @@ fn next_row(current: &[u8], y: usize, out: &mut [u8]) {
 
 /// Born with 3 live neighbours (3 | 0); survives with 2 or 3 (2 | 1, 3 | 1).
 fn rule(neighbours: u8, alive: u8) -> u8 {
-    u8::from(neighbours | alive == 3)
+    u8::from((neighbours | alive) == 3)
 }
 
 pub fn live_cells(board: &[u8]) -> usize {
@@ -230,10 +217,6 @@ fn median_time<T>(runs: u32, kernel: impl Fn() -> T) -> (T, Duration) {
         .collect();
     times.sort();
     (result, times[times.len() / 2])
-}
-
-fn ms(time: Duration) -> f64 {
-    time.as_secs_f64() * 1e3
 }
 
 /// Writes `bytes` under a temporary name in `path`'s directory, then renames
@@ -263,13 +246,10 @@ fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 fn first_generation(start: Start, width: usize, height: usize, seed: u64) -> Vec<u8> {
     let mut board = vec![0; width * height];
+    let (cx, cy) = (width / 2, height / 2);
     let cells: &[(usize, usize)] = match start {
         Start::Random => return random_board(width, height, seed),
-        Start::Blinker => &[
-            (width / 2 - 1, height / 2),
-            (width / 2, height / 2),
-            (width / 2 + 1, height / 2),
-        ],
+        Start::Blinker => &[(cx - 1, cy), (cx, cy), (cx + 1, cy)],
         Start::Glider => &[(1, 0), (2, 1), (0, 2), (1, 2), (2, 2)],
     };
     for &(x, y) in cells {

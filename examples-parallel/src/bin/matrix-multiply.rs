@@ -81,15 +81,15 @@ fn run(Args { n, runs, seed }: Args) -> anyhow::Result<()> {
     );
 
     let ratio = |slow: Duration, fast: Duration| slow.as_secs_f64() / fast.as_secs_f64();
-    println!("naive i-j-k: {:.2} ms", ms(naive_time));
+    println!("naive i-j-k: {:.2?}", naive_time);
     println!(
-        "cache-friendly i-k-j: {:.2} ms, the loop order alone gains {:.2}x",
-        ms(sequential_time),
+        "cache-friendly i-k-j: {:.2?}, the loop order alone gains {:.2}x",
+        sequential_time,
         ratio(naive_time, sequential_time)
     );
     println!(
-        "parallel rows, i-k-j: {:.2} ms, the threads gain {:.2}x more ({:.2}x in all)",
-        ms(parallel_time),
+        "parallel rows, i-k-j: {:.2?}, the threads gain {:.2}x more ({:.2}x in all)",
+        parallel_time,
         ratio(sequential_time, parallel_time),
         ratio(naive_time, parallel_time)
     );
@@ -168,10 +168,6 @@ fn median_time<T>(runs: u32, kernel: impl Fn() -> T) -> (T, Duration) {
         .collect();
     times.sort();
     (result, times[times.len() / 2])
-}
-
-fn ms(time: Duration) -> f64 {
-    time.as_secs_f64() * 1e3
 }
 
 // ---- demo inputs ----

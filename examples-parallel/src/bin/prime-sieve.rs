@@ -68,9 +68,9 @@ fn run(
         "the parallel sieve counted {count} primes, the sequential one {expected}"
     );
     println!(
-        "sequential {:.2} ms, parallel {:.2} ms, speedup {:.2}x (median of {runs} runs after a warm-up)",
-        ms(sequential),
-        ms(parallel),
+        "sequential {:.2?}, parallel {:.2?}, speedup {:.2}x (median of {runs} runs after a warm-up)",
+        sequential,
+        parallel,
         sequential.as_secs_f64() / parallel.as_secs_f64()
     );
     if let Some(largest) = (2..=limit).rev().find(|&n| !composite[n]) {
@@ -163,8 +163,4 @@ fn median_time<T>(runs: u32, kernel: impl Fn() -> T) -> (T, Duration) {
         .collect();
     times.sort();
     (result, times[times.len() / 2])
-}
-
-fn ms(time: Duration) -> f64 {
-    time.as_secs_f64() * 1e3
 }
