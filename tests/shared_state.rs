@@ -1093,6 +1093,18 @@ fn false_sharing_totals_are_exact_in_every_layout() {
         "{}",
         run.dump()
     );
+    // Packed: side by side; padded: each counter alone in a cache line (at
+    // least 64 bytes; crossbeam pads to 128 on x86_64 and aarch64).
+    let (packed, padded) = run
+        .value_of("counters ")
+        .split_once(" bytes apart packed, ")
+        .expect("both strides");
+    assert_eq!(packed, "8", "{}", run.dump());
+    let padded: u64 = padded
+        .trim_end_matches(" bytes apart padded")
+        .parse()
+        .expect("a number of bytes");
+    assert!(padded >= 64, "{}", run.dump());
     assert_eq!(run.last_line(), "Totals exact in every layout: 4000000");
 }
 

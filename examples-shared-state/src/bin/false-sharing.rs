@@ -61,6 +61,11 @@ fn run(
         ("packed (one cache line)", packed),
         ("padded (CachePadded)", padded),
     ];
+    println!(
+        "counters {} bytes apart packed, {} bytes apart padded",
+        size_of::<AtomicU64>(),
+        size_of::<CachePadded<AtomicU64>>()
+    );
     let mut times = Vec::new();
     for (name, count) in layouts {
         let (total, time) = median_time(runs, || count(threads, increments));
