@@ -430,10 +430,10 @@ fn global_state_recipes_refuse_zero_fruits_and_zero_threads() {
     for recipe in [recipe!("global-mut-state"), recipe!("global-state-std")] {
         recipe
             .run(["--fruits", "0"])
-            .fails_with_one_line_naming("--fruits");
+            .refused_by_clap_naming("--fruits");
         recipe
             .run(["--threads", "0"])
-            .fails_with_one_line_naming("--threads");
+            .refused_by_clap_naming("--threads");
     }
 }
 
@@ -497,7 +497,7 @@ fn condvar_default_run_ends_with_every_waiter_proceeding() {
 fn condvar_refuses_zero_waiters() {
     recipe!("condvar")
         .run(["--waiters", "0"])
-        .fails_with_one_line_naming("--waiters");
+        .refused_by_clap_naming("--waiters");
 }
 
 // ------------------------------------------------------------------- barrier
@@ -617,10 +617,10 @@ fn poisoned_mutex_recovered_data_shows_what_the_panic_left() {
 fn poisoned_mutex_refuses_impossible_amounts() {
     recipe!("poisoned-mutex")
         .run(["--amount", "0"])
-        .fails_with_one_line_naming("--amount");
+        .refused_by_clap_naming("--amount");
     recipe!("poisoned-mutex")
         .run(["--amount", "51"])
-        .fails_with_one_line_naming("--amount");
+        .refused_by_clap_naming("--amount");
 }
 
 // ----------------------------------------------------------- arc-swap-config
@@ -705,10 +705,10 @@ fn arc_swap_default_run_reaches_the_last_version() {
 fn arc_swap_refuses_zero_readers_and_absurd_versions() {
     recipe!("arc-swap-config")
         .run(["--readers", "0"])
-        .fails_with_one_line_naming("--readers");
+        .refused_by_clap_naming("--readers");
     recipe!("arc-swap-config")
         .run(["--versions", "1000000000"])
-        .fails_with_one_line_naming("--versions");
+        .refused_by_clap_naming("--versions");
 }
 
 // ---------------------------------------------------------- concurrent-queue
@@ -783,10 +783,10 @@ fn concurrent_queue_default_run_pops_everything() {
 fn concurrent_queue_refuses_zero_capacity_and_zero_consumers() {
     recipe!("concurrent-queue")
         .run(["--capacity", "0"])
-        .fails_with_one_line_naming("--capacity");
+        .refused_by_clap_naming("--capacity");
     recipe!("concurrent-queue")
         .run(["--consumers", "0"])
-        .fails_with_one_line_naming("--consumers");
+        .refused_by_clap_naming("--consumers");
 }
 
 // ------------------------------------------------------------ concurrent-map
@@ -904,7 +904,7 @@ fn concurrent_map_refuses_zero_threads_words_and_top() {
     for option in ["--threads", "--words", "--top"] {
         recipe!("concurrent-map")
             .run([option, "0"])
-            .fails_with_one_line_naming(option);
+            .refused_by_clap_naming(option);
     }
 }
 

@@ -26,6 +26,13 @@
 //!
 //! Built with `--cfg loom` (`make loom`), the atomics and the cell are loom's,
 //! which record every access so that `loom::model` can check each interleaving.
+//! One limit of that check: loom sees an access to the cell only while a
+//! `with`/`with_mut` call runs, that is while `deref`/`deref_mut` builds the
+//! reference, not for as long as the returned `&T`/`&mut T` is used. The
+//! safety argument below is about the guard's whole life; loom checks the
+//! moments the guard is dereferenced. (Keeping loom's `MutPtr` from
+//! `UnsafeCell::get_mut` in the guard would make loom track the access for the
+//! guard's whole life, as the argument does.)
 
 // The only module of the workspace that may use `unsafe`: the crate denies it
 // (see Cargo.toml), the binaries and the tests forbid it.

@@ -1,9 +1,10 @@
 //! Lock-free reads of a configuration that a writer replaces, with `arc-swap`.
 //!
 //! The configuration lives in an `ArcSwap<Config>`: readers `load()` the
-//! current `Arc` without taking any lock (no reader ever waits, however many
-//! there are), while a writer builds each new version off to the side and
-//! swaps the pointer in one atomic step. A reader therefore holds either the
+//! current `Arc` without taking any lock (a few atomic operations: lock-free
+//! always, and wait-free most of the time, says arc-swap; however many readers
+//! there are, none blocks the writer or another reader), while a writer builds
+//! each new version off to the side and swaps the pointer in one atomic step. A reader therefore holds either the
 //! old config or the new one, never a mix: each `Config` is immutable once
 //! published. A reader that still holds an old version keeps it alive; it is
 //! freed when the last reader lets go.
@@ -34,11 +35,11 @@ use clap::Parser;
 /// Readers load a config lock-free while a writer publishes new versions.
 #[derive(Parser)]
 struct Args {
-    /// How many reader threads.
-    #[arg(long, default_value_t = 4)]
-    readers: usize,
-    /// How many new versions the writer publishes after version 0.
-    #[arg(long, default_value_t = 20)]
+    /// How many reader threads [1-64].
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    readers: u32,
+    /// How many new versions the writer publishes after version 0 [1-10000].
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     versions: u64,
 }
 
@@ -81,15 +82,6 @@ fn main() -> ExitCode {
 }
 
 fn run(Args { readers, versions }: Args) -> anyhow::Result<()> {
-    ensure!(
-        (1..=64).contains(&readers),
-        "--readers must be between 1 and 64, got {readers}"
-    );
-    ensure!(
-        (1..=10_000).contains(&versions),
-        "--versions must be between 1 and 10000, got {versions}"
-    );
-
     let current = ArcSwap::from_pointee(Config::new(0));
     // Set when the writer ends, normally or by a panic, so no reader waits
     // forever for a version that a dead writer will never publish.
@@ -100,9 +92,9 @@ fn run(Args { readers, versions }: Args) -> anyhow::Result<()> {
             let _gone = SetOnDrop(&writer_gone);
             for _ in 0..versions {
                 thread::sleep(PAUSE);
-                // Read-copy-update: build the next config from the current one
-                // and swap it in. (With several writers, `rcu` retries if another
-                // writer swapped first; with one, it is a load and a store.)
+                // Read-copy-update: load the current config, build the next one
+                // from it, and compare-and-swap it in; if another writer swapped
+                // first, `rcu` tries again (with one writer, it never has to).
                 let previous = current.rcu(|old| Config::new(old.version + 1));
                 println!("writer: published version {}", previous.version + 1);
             }
@@ -114,7 +106,7 @@ fn run(Args { readers, versions }: Args) -> anyhow::Result<()> {
                 s.spawn(move || {
                     let (mut last, mut loads, mut problems) = (None, 0_u64, 0_u64);
                     loop {
-                        // Lock-free: a few atomic operations, never a wait.
+                        // Lock-free: a few atomic operations, no lock to wait for.
                         let config = current.load();
                         loads += 1;
                         // Every load is checked, not only those printed below:

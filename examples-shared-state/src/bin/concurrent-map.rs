@@ -26,6 +26,7 @@ use std::thread;
 
 use anyhow::{Context, ensure};
 use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 use dashmap::DashMap;
 
 /// Word count with several threads into one concurrent map.
@@ -34,17 +35,17 @@ struct Args {
     /// Count the words of this UTF-8 text file instead of a generated text.
     #[arg(long)]
     input: Option<PathBuf>,
-    /// How many words to generate (without --input).
-    #[arg(long, default_value_t = 200_000)]
+    /// How many words to generate, without --input [1-10000000].
+    #[arg(long, default_value_t = 200_000, value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000_000))]
     words: usize,
     /// Seed of the generated text.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// How many counting threads.
-    #[arg(long, default_value_t = 4)]
+    /// How many counting threads [1-64].
+    #[arg(long, default_value_t = 4, value_parser = RangedU64ValueParser::<usize>::new().range(1..=64))]
     threads: usize,
-    /// How many of the most frequent words to print.
-    #[arg(long, default_value_t = 10)]
+    /// How many of the most frequent words to print [at least 1].
+    #[arg(long, default_value_t = 10, value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     top: usize,
 }
 
@@ -57,39 +58,21 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(
-    Args {
-        input,
-        words,
-        seed,
-        threads,
-        top,
-    }: Args,
-) -> anyhow::Result<()> {
-    ensure!(
-        (1..=64).contains(&threads),
-        "--threads must be between 1 and 64, got {threads}"
-    );
-    ensure!(top >= 1, "--top must be at least 1, got {top}");
-    let text = match &input {
+fn run(args: Args) -> anyhow::Result<()> {
+    let text = match &args.input {
         Some(path) => {
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            println!("text: {}", path.display());
+            text
         }
         None => {
-            // Only the generated text has a size to check.
-            ensure!(
-                (1..=10_000_000).contains(&words),
-                "--words must be between 1 and 10000000, got {words}"
-            );
-            generate_text(words, seed)
+            println!("text: {} generated words, seed {}", args.words, args.seed);
+            generate_text(args.words, args.seed)
         }
     };
-    match &input {
-        Some(path) => println!("text: {}", path.display()),
-        None => println!("text: {words} generated words, seed {seed}"),
-    }
 
-    let (parallel, spawned) = count_parallel(&text, threads);
+    let (parallel, spawned) = count_parallel(&text, args.threads);
     let sequential = count_sequential(&text);
     let total: usize = sequential.values().sum();
 
@@ -101,7 +84,7 @@ fn run(
     // The concurrent counts, most frequent first.
     let mut ranked: Vec<(&String, &usize)> = parallel.iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    for (word, count) in ranked.iter().take(top) {
+    for (word, count) in ranked.iter().take(args.top) {
         println!("{word}: {count}");
     }
     println!(

@@ -25,14 +25,14 @@ use std::process::ExitCode;
 use std::sync::{Condvar, Mutex};
 use std::thread;
 
-use anyhow::{anyhow, ensure};
 use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 
 /// Waiter threads wait for a flag that a setter raises.
 #[derive(Parser)]
 struct Args {
-    /// How many threads wait for the flag.
-    #[arg(long, default_value_t = 3)]
+    /// How many threads wait for the flag [1-64].
+    #[arg(long, default_value_t = 3, value_parser = RangedU64ValueParser::<usize>::new().range(1..=64))]
     waiters: usize,
 }
 
@@ -56,11 +56,6 @@ fn main() -> ExitCode {
 }
 
 fn run(Args { waiters }: Args) -> anyhow::Result<()> {
-    ensure!(
-        (1..=64).contains(&waiters),
-        "--waiters must be between 1 and 64, got {waiters}"
-    );
-
     let state = Mutex::new(State {
         waiting: 0,
         ready: false,
@@ -68,11 +63,10 @@ fn run(Args { waiters }: Args) -> anyhow::Result<()> {
     });
     let changed = Condvar::new();
 
-    let joined = thread::scope(|s| {
-        let mut handles = Vec::new();
+    thread::scope(|s| {
         for w in 0..waiters {
             let (state, changed) = (&state, &changed);
-            handles.push(s.spawn(move || {
+            s.spawn(move || {
                 let mut guard = state.lock().expect("no thread panics holding the lock");
                 guard.waiting += 1;
                 println!("waiter {w}: waiting (flag is {})", guard.ready);
@@ -92,10 +86,10 @@ fn run(Args { waiters }: Args) -> anyhow::Result<()> {
                     "waiter {w}: proceeds, flag is {}: {}",
                     guard.ready, guard.message
                 );
-            }));
+            });
         }
 
-        handles.push(s.spawn(|| {
+        s.spawn(|| {
             let mut guard = state.lock().expect("no thread panics holding the lock");
             // Wait until every waiter is really waiting: the same loop, for the
             // setter's own condition.
@@ -112,15 +106,8 @@ fn run(Args { waiters }: Args) -> anyhow::Result<()> {
             );
             // Wake everyone; they proceed one at a time as each relocks.
             changed.notify_all();
-        }));
-
-        // Join every thread, even after one failed, before looking at results.
-        handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
-    });
-    joined
-        .into_iter()
-        .collect::<std::thread::Result<Vec<()>>>()
-        .map_err(|_| anyhow!("a thread panicked"))?;
+        });
+    }); // every thread is joined here (a panic would be re-raised)
 
     println!("All {waiters} waiters proceeded after the flag was set");
     Ok(())

@@ -22,8 +22,9 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::thread;
 
-use anyhow::{anyhow, ensure};
+use anyhow::anyhow;
 use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 use lazy_static::lazy_static;
 
 lazy_static! {
@@ -33,22 +34,13 @@ lazy_static! {
 /// Several threads insert fruit into one global list.
 #[derive(Parser)]
 struct Args {
-    /// How many threads insert at once.
-    #[arg(long, default_value_t = 4)]
+    /// How many threads insert at once [1-64].
+    #[arg(long, default_value_t = 4, value_parser = RangedU64ValueParser::<usize>::new().range(1..=64))]
     threads: usize,
-    /// How many fruits to insert in all (after the twelve named ones, numbered
-    /// varieties: "apple #2", ...).
-    #[arg(long, default_value_t = 12)]
+    /// How many fruits to insert in all: the twelve named ones, then numbered
+    /// varieties ("apple #2", ...) [1-100000].
+    #[arg(long, default_value_t = 12, value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     fruits: usize,
-}
-
-fn insert(fruit: &str) -> anyhow::Result<()> {
-    // A poisoned lock means another thread panicked mid-`push`: report it.
-    let mut db = FRUIT
-        .lock()
-        .map_err(|_| anyhow!("Failed to acquire MutexGuard"))?;
-    db.push(fruit.to_string());
-    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -61,17 +53,8 @@ fn main() -> ExitCode {
 }
 
 fn run(Args { threads, fruits }: Args) -> anyhow::Result<()> {
-    ensure!(
-        (1..=64).contains(&threads),
-        "--threads must be between 1 and 64, got {threads}"
-    );
-    ensure!(
-        (1..=100_000).contains(&fruits),
-        "--fruits must be between 1 and 100000, got {fruits}"
-    );
-
     let names = fruit_names(fruits);
-    let joined = thread::scope(|s| {
+    thread::scope(|s| {
         // Thread t inserts fruits t, t + threads, t + 2 * threads, ...
         let handles: Vec<_> = (0..threads)
             .map(|t| {
@@ -85,12 +68,11 @@ fn run(Args { threads, fruits }: Args) -> anyhow::Result<()> {
                 })
             })
             .collect();
-        // Join every thread, even after one failed, before looking at results.
-        handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
-    });
-    for result in joined {
-        result.map_err(|_| anyhow!("an inserting thread panicked"))??;
-    }
+        let joined = handles
+            .into_iter()
+            .map(|h| h.join().expect("no thread panics"));
+        joined.collect::<anyhow::Result<()>>()
+    })?;
 
     let mut db = FRUIT
         .lock()
@@ -104,6 +86,15 @@ fn run(Args { threads, fruits }: Args) -> anyhow::Result<()> {
         "FRUIT holds {} fruits inserted by {threads} threads",
         db.len()
     );
+    Ok(())
+}
+
+fn insert(fruit: &str) -> anyhow::Result<()> {
+    // A poisoned lock means another thread panicked mid-`push`: report it.
+    let mut db = FRUIT
+        .lock()
+        .map_err(|_| anyhow!("Failed to acquire MutexGuard"))?;
+    db.push(fruit.to_string());
     Ok(())
 }
 

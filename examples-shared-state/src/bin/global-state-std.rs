@@ -6,10 +6,13 @@
 //! - `FRUIT`: `Mutex::new` and `Vec::new` are `const fn`, so a plain `static`
 //!   holds the list, built at compile time, no lazy initialisation at all.
 //! - `CATALOGUE`: the fruit names depend on `--fruits`, known only at run time.
-//!   `OnceLock` is set once (by `main`) and read by every thread afterwards.
-//! - `INSERTED_BY`: a `HashMap` cannot be built in a `const` (its hasher seeds
-//!   itself at run time), so `LazyLock` builds it on first use, exactly once
-//!   even if several threads race to be first, the way `lazy_static!` does.
+//!   `OnceLock` is set once (by `run`) and read by every thread afterwards.
+//! - `INSERTED_BY`: a `HashMap` with the default hasher, `RandomState`, cannot
+//!   be built in a `const`: `RandomState` seeds itself at run time. (With a
+//!   fixed hasher it can, since Rust 1.85:
+//!   `Mutex::new(HashMap::with_hasher(BuildHasherDefault::new()))`.) So
+//!   `LazyLock` builds it on first use, exactly once even if several threads
+//!   race to be first, the way `lazy_static!` does.
 //!
 //! The `thread t inserted ...` lines vary from run to run, and so does the
 //! order of the fruit inside `FRUIT`; everything after them does not.
@@ -25,8 +28,9 @@ use std::process::ExitCode;
 use std::sync::{LazyLock, Mutex, OnceLock};
 use std::thread;
 
-use anyhow::{Context, anyhow, ensure};
+use anyhow::{Context, anyhow};
 use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 
 /// The list itself: a `const` initialiser, so no lazy init is needed.
 static FRUIT: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -34,36 +38,20 @@ static FRUIT: Mutex<Vec<String>> = Mutex::new(Vec::new());
 /// The names to insert, chosen at run time and then never changed.
 static CATALOGUE: OnceLock<Vec<String>> = OnceLock::new();
 
-/// Which thread inserted each fruit. Built on first use: not `const`.
+/// Which thread inserted each fruit. Built on first use: `RandomState` is not `const`.
 static INSERTED_BY: LazyLock<Mutex<HashMap<String, usize>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// Several threads insert fruit into one global list.
 #[derive(Parser)]
 struct Args {
-    /// How many threads insert at once.
-    #[arg(long, default_value_t = 4)]
+    /// How many threads insert at once [1-64].
+    #[arg(long, default_value_t = 4, value_parser = RangedU64ValueParser::<usize>::new().range(1..=64))]
     threads: usize,
-    /// How many fruits to insert in all (after the twelve named ones, numbered
-    /// varieties: "apple #2", ...).
-    #[arg(long, default_value_t = 12)]
+    /// How many fruits to insert in all: the twelve named ones, then numbered
+    /// varieties ("apple #2", ...) [1-100000].
+    #[arg(long, default_value_t = 12, value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     fruits: usize,
-}
-
-fn insert(fruit: &str, thread: usize) -> anyhow::Result<()> {
-    // A poisoned lock means another thread panicked holding it: report it.
-    let mut db = FRUIT
-        .lock()
-        .map_err(|_| anyhow!("Failed to acquire MutexGuard"))?;
-    db.push(fruit.to_string());
-    // Release FRUIT before taking the next lock: holding two at once is how
-    // lock-order deadlocks start.
-    drop(db);
-    INSERTED_BY
-        .lock()
-        .map_err(|_| anyhow!("Failed to acquire MutexGuard"))?
-        .insert(fruit.to_string(), thread);
-    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -76,21 +64,12 @@ fn main() -> ExitCode {
 }
 
 fn run(Args { threads, fruits }: Args) -> anyhow::Result<()> {
-    ensure!(
-        (1..=64).contains(&threads),
-        "--threads must be between 1 and 64, got {threads}"
-    );
-    ensure!(
-        (1..=100_000).contains(&fruits),
-        "--fruits must be between 1 and 100000, got {fruits}"
-    );
-
     // Set once, before any thread reads it; a second `set` would return Err.
     CATALOGUE
         .set(fruit_names(fruits))
         .map_err(|_| anyhow!("the catalogue was already set"))?;
 
-    let joined = thread::scope(|s| {
+    thread::scope(|s| {
         // Thread t inserts fruits t, t + threads, t + 2 * threads, ...
         let handles: Vec<_> = (0..threads)
             .map(|t| {
@@ -105,12 +84,11 @@ fn run(Args { threads, fruits }: Args) -> anyhow::Result<()> {
                 })
             })
             .collect();
-        // Join every thread, even after one failed, before looking at results.
-        handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
-    });
-    for result in joined {
-        result.map_err(|_| anyhow!("an inserting thread panicked"))??;
-    }
+        let joined = handles
+            .into_iter()
+            .map(|h| h.join().expect("no thread panics"));
+        joined.collect::<anyhow::Result<()>>()
+    })?;
 
     let mut db = FRUIT
         .lock()
@@ -120,7 +98,6 @@ fn run(Args { threads, fruits }: Args) -> anyhow::Result<()> {
     db.iter()
         .enumerate()
         .for_each(|(i, item)| println!("{i}: {item}"));
-
     let inserted_by = INSERTED_BY
         .lock()
         .map_err(|_| anyhow!("Failed to acquire MutexGuard"))?;
@@ -132,6 +109,22 @@ fn run(Args { threads, fruits }: Args) -> anyhow::Result<()> {
         "FRUIT holds {} fruits inserted by {threads} threads",
         db.len()
     );
+    Ok(())
+}
+
+fn insert(fruit: &str, thread: usize) -> anyhow::Result<()> {
+    // A poisoned lock means another thread panicked holding it: report it.
+    let mut db = FRUIT
+        .lock()
+        .map_err(|_| anyhow!("Failed to acquire MutexGuard"))?;
+    db.push(fruit.to_string());
+    // Release FRUIT before taking the next lock: holding two at once is how
+    // lock-order deadlocks start.
+    drop(db);
+    let mut inserted_by = INSERTED_BY
+        .lock()
+        .map_err(|_| anyhow!("Failed to acquire MutexGuard"))?;
+    inserted_by.insert(fruit.to_string(), thread);
     Ok(())
 }
 

@@ -31,8 +31,8 @@ const TOTAL: u32 = 100;
 /// A transfer panics halfway; the data is recovered from the poisoned mutex.
 #[derive(Parser)]
 struct Args {
-    /// How much the failing transfer moves from account 0 to account 1.
-    #[arg(long, default_value_t = 10)]
+    /// How much the failing transfer moves from account 0 to account 1 [1-50].
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=i64::from(TOTAL / 2)))]
     amount: u32,
 }
 
@@ -46,12 +46,6 @@ fn main() -> ExitCode {
 }
 
 fn run(Args { amount }: Args) -> anyhow::Result<()> {
-    ensure!(
-        (1..=TOTAL / 2).contains(&amount),
-        "--amount must be between 1 and {}, got {amount}",
-        TOTAL / 2
-    );
-
     let accounts = Mutex::new([TOTAL / 2, TOTAL / 2]);
     println!(
         "before: balances {:?}",
