@@ -1121,9 +1121,15 @@ fn thumbnails_shrinks_every_jpeg_to_fit_keeping_the_aspect_ratio() {
             "2",
         ])
         .success();
+    // Three timings, the last two as ratios to the first.
+    run.value_of("thumbnails, sequential, full decode: ");
+    for way in ["sequential", "parallel"] {
+        let timing = run.value_of(&format!("thumbnails, {way}, reduced-scale decode: "));
+        assert!(timing.ends_with("x)"), "{}", run.dump());
+    }
     assert!(
-        run.value_of("thumbnails: sequential ")
-            .ends_with("(median of 2 runs after a warm-up)"),
+        run.stdout
+            .contains("\n(each the median of 2 runs after a warm-up; "),
         "{}",
         run.dump()
     );
@@ -1171,7 +1177,15 @@ fn thumbnails_reports_a_corrupt_jpeg_and_saves_the_others() {
     // A link to nothing is a photo that cannot be read: reported, not skipped.
     #[cfg(unix)]
     std::os::unix::fs::symlink("gone.jpg", photos.path().join("f-dead-link.jpg")).unwrap();
-    let bad = if cfg!(unix) { 3 } else { 2 };
+    // A real JPEG cut in half, as an interrupted copy leaves it.
+    let whole = photos.path().join("a.jpg");
+    let half = fs::read(&whole).unwrap();
+    fs::write(
+        photos.path().join("g-truncated.jpg"),
+        &half[..half.len() / 2],
+    )
+    .unwrap();
+    let bad = if cfg!(unix) { 4 } else { 3 };
 
     let run = recipe!("thumbnails")
         .run([
@@ -1188,14 +1202,17 @@ fn thumbnails_reports_a_corrupt_jpeg_and_saves_the_others() {
         BTreeSet::from(["a.jpg", "c.jpg", "d.jpeg"].map(String::from))
     );
     assert!(!out.join("b-corrupt.jpg").exists());
+    assert!(!out.join("g-truncated.jpg").exists());
     // One line per failure, each naming its file, and the final error.
     let stderr: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(stderr.len(), bad + 1, "{}", run.dump());
     let failures = &stderr[..bad];
-    for (line, name) in failures
-        .iter()
-        .zip(["b-corrupt.jpg", "e-empty.jpeg", "f-dead-link.jpg"])
-    {
+    for (line, name) in failures.iter().zip([
+        "b-corrupt.jpg",
+        "e-empty.jpeg",
+        "f-dead-link.jpg",
+        "g-truncated.jpg",
+    ]) {
         assert!(
             line.starts_with("failed: ") && line.contains(name),
             "{}",
@@ -1207,6 +1224,111 @@ fn thumbnails_reports_a_corrupt_jpeg_and_saves_the_others() {
         format!("error: {bad} of {} photos failed", bad + 3)
     );
     assert_eq!(run.last_line(), format!("Saved 3 thumbnails, {bad} failed"));
+}
+
+#[allow(
+    dead_code,
+    reason = "the test calls the decoder, not the recipe's main"
+)]
+#[path = "../examples-parallel/src/bin/thumbnails.rs"]
+mod thumbnails;
+
+/// The decoder makes the fewest pixels that still cover the thumbnail: a
+/// 1600x900 photo for a 300-pixel box decodes at 1/4 scale (400x225; 1/8
+/// would be 200x113, too small), a 3000x2000 one at 1/8 (375x250); a
+/// photo that fits decodes whole.
+#[test]
+fn thumbnails_decode_jpegs_at_the_smallest_scale_that_covers_the_thumbnail() {
+    for ((w, h), size, decoded) in [
+        ((1600, 900), 300, (400, 225)),
+        ((3000, 2000), 300, (375, 250)),
+        ((1600, 900), 800, (800, 450)),
+        ((200, 100), 300, (200, 100)),
+    ] {
+        let mut jpeg = Vec::new();
+        image::RgbImage::new(w, h)
+            .write_to(
+                &mut std::io::Cursor::new(&mut jpeg),
+                image::ImageFormat::Jpeg,
+            )
+            .unwrap();
+        let (original, image) = thumbnails::decode_jpeg_scaled(&jpeg, size).unwrap();
+        assert_eq!((original, image.dimensions()), ((w, h), decoded));
+        assert_eq!(
+            thumbnails::fit(original, size)
+                .0
+                .max(thumbnails::fit(original, size).1),
+            size.min(w.max(h))
+        );
+    }
+}
+
+/// Progressive, CMYK and grayscale JPEGs are decoded at reduced scale too: each
+/// thumbnail has the size `image` would give and the photo's solid colour.
+#[test]
+fn thumbnails_of_progressive_cmyk_and_grayscale_jpegs_keep_their_colour() {
+    use jpeg_encoder::{ColorType, Encoder};
+    let photos = TempDir::new().unwrap();
+    let (w, h) = (1600_u16, 900_u16);
+    let pixels = |px: &[u8]| px.repeat(usize::from(w) * usize::from(h));
+    // (name, pixels, colour type, progressive, the RGB the thumbnail must show)
+    let cases = [
+        (
+            "progressive.jpg",
+            pixels(&[200, 100, 50]),
+            ColorType::Rgb,
+            true,
+            [200, 100, 50],
+        ),
+        // Ink amounts: cyan 55, magenta 155, yellow 205, no black.
+        (
+            "cmyk.jpg",
+            pixels(&[55, 155, 205, 0]),
+            ColorType::Cmyk,
+            false,
+            [200, 100, 50],
+        ),
+        (
+            "ycck.jpg",
+            pixels(&[55, 155, 205, 0]),
+            ColorType::CmykAsYcck,
+            false,
+            [200, 100, 50],
+        ),
+        (
+            "gray.jpg",
+            pixels(&[77]),
+            ColorType::Luma,
+            false,
+            [77, 77, 77],
+        ),
+    ];
+    for (name, data, colour_type, progressive, _) in &cases {
+        let mut encoder = Encoder::new_file(photos.path().join(name), 95).unwrap();
+        encoder.set_progressive(*progressive);
+        encoder.encode(data, w, h, *colour_type).unwrap();
+    }
+    let run = recipe!("thumbnails")
+        .run([photos.path().to_str().unwrap(), "--parallel-only"])
+        .success();
+    assert_eq!(run.last_line(), "Saved 4 thumbnails, 0 failed");
+    for (name, _, _, _, rgb) in cases {
+        assert_eq!(
+            run.line_counts()
+                .get(format!("{name}: 1600x900 -> 300x169").as_str()),
+            Some(&1),
+            "{}",
+            run.dump()
+        );
+        let thumb = image::open(photos.path().join("thumbnails").join(name)).unwrap();
+        let centre = thumb.to_rgb8().get_pixel(150, 84).0;
+        let close = centre.iter().zip(rgb).all(|(&c, e)| c.abs_diff(e) <= 3);
+        assert!(
+            close,
+            "{name}: {centre:?}, expected {rgb:?}\n{}",
+            run.dump()
+        );
+    }
 }
 
 #[test]

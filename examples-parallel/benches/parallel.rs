@@ -21,6 +21,8 @@
 //! ```
 
 use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
@@ -222,11 +224,21 @@ fn iter_mut(c: &mut Criterion) {
     );
 }
 
-/// Twelve generated photos, small and large, decoded, resized and saved.
+/// Twelve generated photos, small and large, decoded, resized and saved:
+/// with a full decode and with a reduced-scale one, on one thread and on
+/// every core, and by Pillow in one Python process where `python3` has it.
 fn thumbnails(c: &mut Criterion) {
+    use thumbnails::Decode::{Full, ReducedScale};
     let dir = tempfile::tempdir().expect("creating a temporary directory");
     let mut group = c.benchmark_group("thumbnails");
     configure(&mut group);
+    let pillow = Command::new("python3")
+        .args(["-c", "import PIL"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !pillow {
+        eprintln!("thumbnails: no python3 with Pillow here, so no Pillow variant");
+    }
     for largest_megapixels in [0.5, 12.0] {
         let photos = dir.path().join(format!("photos-{largest_megapixels}"));
         let out = dir.path().join(format!("thumbnails-{largest_megapixels}"));
@@ -238,23 +250,46 @@ fn thumbnails(c: &mut Criterion) {
             .collect();
         files.sort();
         let size = format!("12 photos up to {largest_megapixels} MP");
-        type Kernel = fn(
-            &[std::path::PathBuf],
-            &std::path::Path,
-            u32,
-        ) -> Vec<anyhow::Result<thumbnails::Thumbnail>>;
-        let kernels: [(&str, Kernel); 3] = [
-            ("sequential", thumbnails::thumbnails_sequential),
-            ("rayon par_iter", thumbnails::thumbnails_parallel),
-            ("rayon par_iter, 1-thread pool", |files, out, size| {
-                ONE_THREAD.install(|| thumbnails::thumbnails_parallel(files, out, size))
-            }),
+        type Kernel = fn(&[PathBuf], &Path, u32, thumbnails::Decode) -> thumbnails::Results;
+        let kernels: [(&str, Kernel, _); 4] = [
+            ("sequential", thumbnails::thumbnails_sequential, Full),
+            ("rayon par_iter", thumbnails::thumbnails_parallel, Full),
+            (
+                "reduced-scale decode, sequential",
+                thumbnails::thumbnails_sequential,
+                ReducedScale,
+            ),
+            (
+                "reduced-scale decode, rayon par_iter",
+                thumbnails::thumbnails_parallel,
+                ReducedScale,
+            ),
         ];
-        for (name, kernel) in kernels {
+        for (name, kernel, decode) in kernels {
             group.bench_with_input(BenchmarkId::new(name, &size), &files, |b, files| {
                 b.iter(|| {
-                    let results = kernel(files, &out, 300);
+                    let results = kernel(files, &out, 300, decode);
                     assert!(results.iter().all(Result::is_ok), "a thumbnail failed");
+                })
+            });
+        }
+        if pillow {
+            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/pillow_thumbnails.py");
+            group.bench_function(BenchmarkId::new("Pillow, one process", &size), |b| {
+                // The script times its own batches: Python's start is not counted.
+                b.iter_custom(|iterations| {
+                    let output = Command::new("python3")
+                        .arg(script)
+                        .args([&photos, &out])
+                        .args(["300", &iterations.to_string()])
+                        .output()
+                        .expect("running python3");
+                    assert!(output.status.success(), "{output:?}");
+                    let seconds: f64 = String::from_utf8_lossy(&output.stdout)
+                        .trim()
+                        .parse()
+                        .expect("the script prints seconds");
+                    Duration::from_secs_f64(seconds)
                 })
             });
         }

@@ -1,14 +1,17 @@
-//! Make JPEG thumbnails in parallel: `glob` patterns pick the photos, `par_iter` shares them out.
+//! Make JPEG thumbnails in parallel: decode fewer pixels first, then share the photos out with `par_iter`.
 //!
-//! Every `*.jpg` and `*.jpeg` in a directory (any letter case) is decoded,
-//! shrunk to fit in `--size` x `--size` pixels keeping its aspect ratio
-//! (photos that already fit keep their size), and saved under the same name
-//! in `--out`. Decoding and encoding are CPU-bound: this is where rayon pays.
-//! The largest files go first in the list, a heuristic only: rayon splits
-//! the list in halves and an idle worker steals the right half of another's
-//! share, so the big photos start early, in no guaranteed order. `collect`
-//! keeps the list's order however the work was split, so the report comes
-//! in name order; only the timing line varies from run to run.
+//! Every `*.jpg` and `*.jpeg` in a directory (any letter case) is shrunk to
+//! fit in `--size` x `--size` pixels keeping its aspect ratio (photos that
+//! already fit keep their size) and saved under the same name in `--out`.
+//! Making the work smaller comes before adding cores: a JPEG is decoded at
+//! the smallest of 1/8, 1/4, 1/2 or full scale that still covers the
+//! thumbnail (`jpeg-decoder`'s `Decoder::scale`; Pillow's `draft` mode does
+//! the same), so a 12 MP photo never becomes 12 million pixels. Then rayon
+//! runs the photos on every core. The largest files go first in the list, a
+//! heuristic only: rayon splits the list in halves and an idle worker steals
+//! the right half of another's share, so the big photos start early, in no
+//! guaranteed order. `collect` keeps the list's order however the work was
+//! split, so the report comes in name order; only the timing lines vary.
 //!
 //! Each thumbnail is encoded in memory, written under a temporary name and
 //! renamed into place, so a failed save (a full disk) leaves no partial file.
@@ -17,9 +20,10 @@
 //!
 //! Without a directory, 12 demo photos are generated in a new directory
 //! under the system's temporary directory (printed), and the thumbnails go
-//! to `thumbnails/` in it. The batch is timed sequentially and in parallel,
-//! each the median of `--runs` runs after a warm-up (`--parallel-only`
-//! makes the thumbnails once, in parallel).
+//! to `thumbnails/` in it. The batch is timed three ways, each the median of
+//! `--runs` runs after a warm-up: sequential with a full decode, sequential
+//! with a reduced-scale decode, parallel with it (`--parallel-only` makes
+//! the thumbnails once, the last way).
 //!
 //! ```sh
 //! cargo run --release -p examples-parallel --bin thumbnails -- ~/Pictures --out /tmp/thumbnails
@@ -37,7 +41,8 @@ use anyhow::{Context, bail, ensure};
 use clap::Parser;
 use glob::{MatchOptions, Pattern};
 use image::codecs::jpeg::JpegEncoder;
-use image::{GenericImageView, ImageFormat, ImageReader, Rgb, RgbImage};
+use image::{ImageFormat, Rgb, RgbImage, imageops};
+use jpeg_decoder::PixelFormat;
 use rayon::prelude::*;
 
 /// Shrink every JPEG in a directory to a thumbnail, in parallel.
@@ -109,25 +114,40 @@ fn run(args: Args) -> anyhow::Result<()> {
     println!("rayon threads: {}", rayon::current_num_threads());
 
     let results = if args.parallel_only {
-        thumbnails_parallel(&files, &out, size)
+        thumbnails_parallel(&files, &out, size, Decode::ReducedScale)
     } else {
+        // Make the work smaller first (decode fewer pixels), then spread it
+        // over the cores: each step timed against the plain sequential run.
         let runs = args.runs;
-        let (sequential, seq_time) =
-            median_time(runs, || thumbnails_sequential(&files, &out, size));
-        let (parallel, par_time) = median_time(runs, || thumbnails_parallel(&files, &out, size));
-        // Same kernel, same photos: every photo made both ways has one size.
-        // (A save may fail in one run only, on a disk that filled up.)
-        let agree = sequential.len() == files.len()
-            && sequential.iter().zip(&parallel).all(|pair| match pair {
+        let time = |f: &dyn Fn() -> Results| median_time(runs, f);
+        let (full, full_time) = time(&|| thumbnails_sequential(&files, &out, size, Decode::Full));
+        let (_, reduced_time) =
+            time(&|| thumbnails_sequential(&files, &out, size, Decode::ReducedScale));
+        let (parallel, par_time) =
+            time(&|| thumbnails_parallel(&files, &out, size, Decode::ReducedScale));
+        // Every photo made both ways has one size. (A save may fail in one
+        // run only, on a disk that filled up.)
+        let agree = full.len() == files.len()
+            && full.iter().zip(&parallel).all(|pair| match pair {
                 (Ok(s), Ok(p)) => s == p,
                 _ => true,
             });
         ensure!(agree, "the sequential and parallel runs disagree");
+        let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
+        let ratio = |d: Duration| full_time.as_secs_f64() / d.as_secs_f64();
+        println!("thumbnails, sequential, full decode: {}", ms(full_time));
         println!(
-            "thumbnails: sequential {:.1} ms, parallel {:.1} ms, speedup {:.2}x (median of {runs} runs after a warm-up)",
-            seq_time.as_secs_f64() * 1e3,
-            par_time.as_secs_f64() * 1e3,
-            seq_time.as_secs_f64() / par_time.as_secs_f64()
+            "thumbnails, sequential, reduced-scale decode: {} ({:.2}x)",
+            ms(reduced_time),
+            ratio(reduced_time)
+        );
+        println!(
+            "thumbnails, parallel, reduced-scale decode: {} ({:.2}x)",
+            ms(par_time),
+            ratio(par_time)
+        );
+        println!(
+            "(each the median of {runs} runs after a warm-up; Nx = N times as fast as the first)"
         );
         parallel
     };
@@ -155,14 +175,27 @@ fn run(args: Args) -> anyhow::Result<()> {
 /// Each photo's thumbnail, or why it could not be made.
 pub type Results = Vec<anyhow::Result<Thumbnail>>;
 
+/// How a photo is decoded before it is shrunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decode {
+    /// Every pixel of the photo, then shrunk: 12 million pixels for a 12 MP photo.
+    Full,
+    /// A JPEG at the smallest of 1/8, 1/4, 1/2 or full scale that still
+    /// covers the thumbnail: up to 64 times fewer pixels made, then shrunk.
+    ReducedScale,
+}
+
 /// Makes the thumbnails one file after another.
-pub fn thumbnails_sequential(files: &[PathBuf], out: &Path, size: u32) -> Results {
-    files.iter().map(|f| make_thumbnail(f, out, size)).collect()
+pub fn thumbnails_sequential(files: &[PathBuf], out: &Path, size: u32, decode: Decode) -> Results {
+    files
+        .iter()
+        .map(|f| make_thumbnail(f, out, size, decode))
+        .collect()
 }
 
 /// Makes the thumbnails on rayon's workers; the results come back in the
 /// order of `files`.
-pub fn thumbnails_parallel(files: &[PathBuf], out: &Path, size: u32) -> Results {
+pub fn thumbnails_parallel(files: &[PathBuf], out: &Path, size: u32, decode: Decode) -> Results {
     // Largest first, so that no big photo is left for the end while the
     // other workers sit idle (a heuristic: see the header).
     let mut order: Vec<usize> = (0..files.len()).collect();
@@ -170,7 +203,7 @@ pub fn thumbnails_parallel(files: &[PathBuf], out: &Path, size: u32) -> Results 
     // Every worker writes only its own photos' files: nothing is shared.
     let mut done: Vec<_> = order
         .into_par_iter()
-        .map(|i| (i, make_thumbnail(&files[i], out, size)))
+        .map(|i| (i, make_thumbnail(&files[i], out, size, decode)))
         .collect();
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, result)| result).collect()
@@ -178,20 +211,33 @@ pub fn thumbnails_parallel(files: &[PathBuf], out: &Path, size: u32) -> Results 
 
 /// Decodes `file`, shrinks it to fit in `size` x `size` keeping its aspect
 /// ratio, and saves it as a JPEG of the same name in `out`.
-pub fn make_thumbnail(file: &Path, out: &Path, size: u32) -> anyhow::Result<Thumbnail> {
-    let photo = ImageReader::open(file)
-        .context("opening")?
-        .with_guessed_format()
-        .context("reading")?
-        .decode()
-        // image's errors repeat their cause: keep one copy, on one line.
-        .map_err(|e| anyhow::anyhow!("decoding: {}", e.to_string().trim().replace('\n', " ")))?;
-    let original = photo.dimensions();
-    let thumbnail = if original.0 <= size && original.1 <= size {
-        photo.into_rgb8() // already small enough: never enlarge
+pub fn make_thumbnail(
+    file: &Path,
+    out: &Path,
+    size: u32,
+    decode: Decode,
+) -> anyhow::Result<Thumbnail> {
+    let bytes = fs::read(file).context("reading")?;
+    let (original, photo) = match decode {
+        Decode::ReducedScale if bytes.starts_with(&[0xFF, 0xD8]) => {
+            decode_jpeg_scaled(&bytes, size)?
+        }
+        _ => {
+            let photo = image::load_from_memory(&bytes)
+                // image's errors repeat their cause: keep one copy, on one line.
+                .map_err(|e| {
+                    anyhow::anyhow!("decoding: {}", e.to_string().trim().replace('\n', " "))
+                })?
+                .into_rgb8();
+            (photo.dimensions(), photo)
+        }
+    };
+    let (width, height) = fit(original, size); // never enlarged
+    let thumbnail = if photo.dimensions() == (width, height) {
+        photo
     } else {
-        // Each source pixel goes into exactly one thumbnail pixel.
-        photo.thumbnail(size, size).into_rgb8()
+        // Each decoded pixel goes into exactly one thumbnail pixel.
+        imageops::thumbnail(&photo, width, height)
     };
     // Encoded in memory: `save_with_format` would drop the error of the last
     // buffered write.
@@ -201,11 +247,60 @@ pub fn make_thumbnail(file: &Path, out: &Path, size: u32) -> anyhow::Result<Thum
     write_file(&out.join(name), &jpeg)?;
     Ok(Thumbnail {
         original,
-        thumbnail: thumbnail.dimensions(),
+        thumbnail: (width, height),
     })
 }
 
 // ---- helpers ----
+
+/// The size of the thumbnail of a `width` x `height` photo: the largest that
+/// fits in `size` x `size` with the same aspect ratio (rounded as `image`'s
+/// `thumbnail` rounds), or the photo's own size if it already fits.
+pub fn fit((width, height): (u32, u32), size: u32) -> (u32, u32) {
+    if width <= size && height <= size {
+        return (width, height);
+    }
+    let ratio = (f64::from(size) / f64::from(width)).min(f64::from(size) / f64::from(height));
+    let scaled = |side: u32| ((f64::from(side) * ratio).round() as u32).max(1);
+    (scaled(width), scaled(height))
+}
+
+/// Decodes a JPEG with `jpeg-decoder` at the smallest DCT scale (1/8, 1/4,
+/// 1/2 or 1) whose result still covers the thumbnail of `size`: the inverse
+/// DCT then makes an 8x8 block of pixels into 1x1, 2x2 or 4x4, and the full
+/// image is never built. Returns the photo's full size and the decoded image.
+pub fn decode_jpeg_scaled(jpeg: &[u8], size: u32) -> anyhow::Result<((u32, u32), RgbImage)> {
+    let mut decoder = jpeg_decoder::Decoder::new(jpeg);
+    let decoding = |e: jpeg_decoder::Error| anyhow::anyhow!("decoding: {e}");
+    decoder.read_info().map_err(decoding)?;
+    let info = decoder.info().context("decoding: no JPEG header")?;
+    let original = (u32::from(info.width), u32::from(info.height));
+    let (width, height) = fit(original, size);
+    // The thumbnail's sides fit in u16, as the photo's do.
+    let (width, height) = decoder
+        .scale(width as u16, height as u16)
+        .map_err(decoding)?;
+    let pixels = decoder.decode().map_err(decoding)?;
+    let (width, height) = (u32::from(width), u32::from(height));
+    let rgb: Vec<u8> = match info.pixel_format {
+        PixelFormat::RGB24 => pixels,
+        PixelFormat::L8 => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
+        PixelFormat::L16 => pixels
+            .chunks_exact(2)
+            .flat_map(|l| [l[0], l[0], l[0]])
+            .collect(),
+        // Ink amounts: each colour is what its ink and black leave of white.
+        PixelFormat::CMYK32 => pixels
+            .chunks_exact(4)
+            .flat_map(|p| {
+                let white = |ink: u8| (255 - u32::from(ink)) * (255 - u32::from(p[3])) / 255;
+                [white(p[0]) as u8, white(p[1]) as u8, white(p[2]) as u8]
+            })
+            .collect(),
+    };
+    let image = RgbImage::from_raw(width, height, rgb).context("decoding: short pixel data")?;
+    Ok((original, image))
+}
 
 /// Writes `bytes` under a temporary name in `path`'s directory, then renames
 /// it into place: a failed write leaves no truncated file under `path` and
