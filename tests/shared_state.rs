@@ -1003,6 +1003,150 @@ fn dining_philosophers_refuses_zero_meals() {
         .refused_by_clap_naming("--meals");
 }
 
+// ----------------------------------------------------------- atomic-patterns
+
+/// The `progress: P % (N of T items)` lines: percents strictly increasing,
+/// each matching its count, the last one 100 % of `total`.
+fn assert_progress_reaches_exactly_100(run: &Run, total: u64) {
+    let mut last = None;
+    for line in run.lines_starting_with("progress: ") {
+        let (percent, rest) = line["progress: ".len()..].split_once(" % (").expect(line);
+        let (n, of) = rest.split_once(" of ").expect(line);
+        let (percent, n): (u64, u64) = (percent.parse().expect(line), n.parse().expect(line));
+        assert_eq!(of, format!("{total} items)"), "{line}");
+        assert_eq!(percent, n * 100 / total, "{line}");
+        assert!(
+            last < Some(percent),
+            "progress went back: {line}\n{}",
+            run.dump()
+        );
+        last = Some(percent);
+    }
+    assert_eq!(last, Some(100), "{}", run.dump());
+    run.value_of(&format!("progress: 100 % ({total} of {total} items)"));
+}
+
+/// Per thread `ids: thread t got G IDs, R refused`: G + R is what it asked
+/// for; returns the sums of G and R.
+fn ids_handed_out(run: &Run, threads: u64, asked: u64) -> (u64, u64) {
+    let (mut got, mut refused) = (0, 0);
+    for t in 0..threads {
+        let line = run.value_of(&format!("ids: thread {t} got "));
+        let (g, r) = line.split_once(" IDs, ").expect(line);
+        let (g, r): (u64, u64) = (
+            g.parse().expect(line),
+            r.trim_end_matches(" refused").parse().expect(line),
+        );
+        assert_eq!(g + r, asked, "{line}");
+        (got, refused) = (got + g, refused + r);
+    }
+    (got, refused)
+}
+
+#[test]
+fn atomic_patterns_default_run_hands_out_1000_ids_and_reaches_100_percent() {
+    let run = recipe!("atomic-patterns").run(NO_ARGS).success();
+    assert_progress_reaches_exactly_100(&run, 400);
+    assert_eq!(
+        run.lines_starting_with("stop flag: the background thread stopped after ")
+            .len(),
+        1
+    );
+    assert_eq!(ids_handed_out(&run, 4, 300), (1000, 200));
+    assert_eq!(
+        run.value_of("ids: 1000 handed out, each once; "),
+        "200 refused at --max-id 1000"
+    );
+    assert_eq!(
+        run.last_line(),
+        "All 4 threads agreed on one lazily initialised key"
+    );
+}
+
+#[test]
+fn atomic_patterns_ids_are_unique_under_contention_and_the_limit_is_kept() {
+    // The threads start together and race for a million requests each: on
+    // several cores a load then a store instead of `fetch_update` hands out
+    // duplicates, which the recipe finds (it checks that the sorted IDs are
+    // exactly 0, 1, 2, ...).
+    let run = recipe!("atomic-patterns")
+        .run(["--threads", "4", "--ids", "1000000", "--max-id", "3000000"])
+        .success();
+    assert_eq!(ids_handed_out(&run, 4, 1_000_000), (3_000_000, 1_000_000));
+    run.value_of("ids: 3000000 handed out, each once; 1000000 refused at --max-id 3000000");
+    // The smallest limit: one ID in all, every other request refused.
+    let run = recipe!("atomic-patterns")
+        .run(["--threads", "5", "--ids", "3", "--max-id", "1"])
+        .success();
+    assert_eq!(ids_handed_out(&run, 5, 3), (1, 14));
+    run.value_of("ids: 1 handed out, each once; 14 refused at --max-id 1");
+}
+
+#[test]
+fn atomic_patterns_progress_reaches_exactly_100_percent_and_the_stop_flag_ends_the_worker() {
+    // The harness's deadline turns a stop flag nobody sees into a failure.
+    for recipe in [
+        recipe!("atomic-patterns"),
+        recipe!("atomic-patterns").on_one_cpu(),
+    ] {
+        let run = recipe.run(["--threads", "3", "--items", "1000"]).success();
+        assert_progress_reaches_exactly_100(&run, 3000);
+        assert_eq!(
+            run.lines_starting_with("stop flag: the background thread stopped after ")
+                .len(),
+            1
+        );
+    }
+}
+
+#[test]
+fn atomic_patterns_racing_initialisers_agree_on_one_winner() {
+    // The threads start together and making a candidate takes 20 ms, so
+    // several find no key and race to set theirs: a plain store instead of
+    // the compare-exchange lets each keep its own, and the recipe fails.
+    for recipe in [
+        recipe!("atomic-patterns"),
+        recipe!("atomic-patterns").on_one_cpu(),
+    ] {
+        let run = recipe.run(["--threads", "8", "--items", "1"]).success();
+        let candidates: Vec<String> = run
+            .lines_starting_with("lazy init: thread ")
+            .iter()
+            .filter_map(|l| l.split_once(" found no key and made candidate "))
+            .map(|(who, candidate)| {
+                let t: u64 = who["lazy init: thread ".len()..].parse().expect(who);
+                assert_eq!(candidate, (1000 + t).to_string());
+                candidate.to_owned()
+            })
+            .collect();
+        assert!(!candidates.is_empty(), "{}", run.dump());
+        let keys: Vec<&str> = (0..8)
+            .map(|t| run.value_of(&format!("lazy init: thread {t} sees key ")))
+            .collect();
+        assert!(keys.iter().all(|k| *k == keys[0]), "{}", run.dump());
+        assert!(candidates.iter().any(|c| c == keys[0]), "{}", run.dump());
+        assert_eq!(
+            run.last_line(),
+            "All 8 threads agreed on one lazily initialised key"
+        );
+    }
+}
+
+#[test]
+fn atomic_patterns_refuses_zero_threads_ids_and_max_id() {
+    for option in ["--threads", "--items", "--ids", "--max-id"] {
+        recipe!("atomic-patterns")
+            .run([option, "0"])
+            .refused_by_clap_naming(option);
+    }
+    recipe!("atomic-patterns").run(["--help"]).lists_options(&[
+        "--threads",
+        "--items",
+        "--ids",
+        "--max-id",
+    ]);
+}
+
 // ----------------------------------------------------------- memory-ordering
 
 /// The litmus outcome counts printed for `ordering`: `[00, 10, 01, 11]`.
