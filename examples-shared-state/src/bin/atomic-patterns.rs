@@ -110,7 +110,10 @@ fn run(args: Args) -> anyhow::Result<()> {
 
     let next_id = AtomicU32::new(0);
     let ids = on_threads(threads, |t| {
-        let (ids, refused) = ask_for_ids(&next_id, args.ids, args.max_id);
+        let ids: Vec<u32> = (0..args.ids)
+            .filter_map(|_| allocate_id(&next_id, args.max_id))
+            .collect();
+        let refused = args.ids as usize - ids.len();
         println!("ids: thread {t} got {} IDs, {refused} refused", ids.len());
         ids
     });
@@ -161,19 +164,12 @@ fn on_threads<T: Send>(n: u32, work: impl Fn(u32) -> T + Sync) -> Vec<T> {
     })
 }
 
-/// Asks for `count` IDs below `max`; returns those handed out and how many
-/// requests were refused.
-fn ask_for_ids(next_id: &AtomicU32, count: u32, max: u32) -> (Vec<u32>, u32) {
-    let (mut ids, mut refused) = (Vec::new(), 0);
-    for _ in 0..count {
-        // Take `n` and store `n + 1`, only if `n` is below the limit; the
-        // closure runs again if another thread changed `next_id` meanwhile.
-        match next_id.fetch_update(Relaxed, Relaxed, |n| (n < max).then_some(n + 1)) {
-            Ok(id) => ids.push(id),
-            Err(_) => refused += 1,
-        }
-    }
-    (ids, refused)
+/// The next free ID, or `None` once all IDs below `max` are handed out.
+fn allocate_id(next_id: &AtomicU32, max: u32) -> Option<u32> {
+    // Take `n` and store `n + 1`, only if `n` is below the limit; the closure
+    // runs again if another thread changed `next_id` meanwhile.
+    let taken = next_id.fetch_update(Relaxed, Relaxed, |n| (n < max).then_some(n + 1));
+    taken.ok()
 }
 
 /// The key, set by whichever caller's compare-exchange gets there first.
