@@ -84,7 +84,7 @@ fn run(Args { len, seed, runs }: Args) -> anyhow::Result<()> {
             "{name}: the parallel result differs from the sequential one"
         );
         println!(
-            "{name}: sequential {:.2} ms, parallel {:.2} ms, speedup {:.2}x (median of {runs} runs after a warm-up)",
+            "{name}: sequential {:.3} ms, parallel {:.3} ms, speedup {:.2}x (median of {runs} runs after a warm-up)",
             sequential_time.as_secs_f64() * 1e3,
             parallel_time.as_secs_f64() * 1e3,
             sequential_time.as_secs_f64() / parallel_time.as_secs_f64()

@@ -21,7 +21,7 @@
 //! items are printed in full.
 //!
 //! ```sh
-//! cargo run --release -p examples-parallel --bin parallel-sort -- --len 10000000 --seed 42
+//! cargo run --release -p examples-parallel --bin parallel-sort -- --len 10000000 --runs 3
 //! ```
 
 use std::process::ExitCode;
