@@ -459,7 +459,7 @@ fn parallel_sort_small_inputs_are_sorted_like_std() {
     );
     let timed = run.lines_starting_with("numbers, sort_unstable vs par_sort_unstable: sequential ");
     assert!(
-        timed.len() == 1 && timed[0].ends_with("(median of 5 runs after a warm-up)"),
+        timed.len() == 1 && timed[0].ends_with("(median of 15 runs after a warm-up)"),
         "{}",
         run.dump()
     );

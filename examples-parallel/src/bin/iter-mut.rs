@@ -43,7 +43,7 @@ struct Args {
     #[arg(long, default_value_t = 42)]
     seed: u64,
     /// Each time printed is the median of this many runs, after a warm-up [1-100].
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=100))]
     runs: u32,
 }
 

@@ -46,7 +46,7 @@ struct Args {
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000_000))]
     len: usize,
     /// Each time printed is the median of this many runs, after a warm-up [1-100].
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=100))]
     runs: u32,
     /// Seed of the random inputs: the same seed gives the same inputs.
     #[arg(long, default_value_t = 42)]

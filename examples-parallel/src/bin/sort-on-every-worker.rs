@@ -48,7 +48,7 @@ struct Args {
     #[arg(long, value_enum, default_value_t = Input::Random)]
     input: Input,
     /// Each time printed is the median of this many runs, after a warm-up [1-100].
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=100))]
     runs: u32,
     /// Seed of the random numbers: the same seed gives the same input.
     #[arg(long, default_value_t = 42)]
