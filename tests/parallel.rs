@@ -1724,6 +1724,7 @@ fn board_with(width: usize, height: usize, live: &[(usize, usize)]) -> Vec<Strin
         .collect()
 }
 
+/// Runs `game-of-life` on `threads` rayon threads, its PNG in a throwaway directory.
 fn life(threads: &str, args: &[&str]) -> common::Run {
     let mut all = vec!["--runs", "1"];
     all.extend_from_slice(args);
