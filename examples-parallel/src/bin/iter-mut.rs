@@ -77,8 +77,8 @@ fn run(Args { len, seed, runs }: Args) -> anyhow::Result<()> {
         ("collatz steps", collatz_sequential, collatz_parallel),
     ];
     for (name, sequential, parallel) in kernels {
-        let (expected, sequential_time) = median_time(&input, sequential, runs);
-        let (actual, parallel_time) = median_time(&input, parallel, runs);
+        let [(expected, sequential_time), (actual, parallel_time)] =
+            median_times(&input, [sequential, parallel], runs);
         ensure!(
             actual == expected,
             "{name}: the parallel result differs from the sequential one"
@@ -133,24 +133,31 @@ pub fn collatz_steps(mut n: u64) -> u64 {
     steps
 }
 
-/// Runs `kernel` on a fresh copy of `input` once to warm up, then `runs`
+/// Runs both kernels on fresh copies of `input`, taking turns (so that other
+/// work on the machine slows both alike), once to warm up and then `runs`
 /// times, as criterion does; the copying and freeing are left out of the
-/// timing. Returns the last result and the median time.
-fn median_time(input: &[u64], kernel: fn(&mut [u64]), runs: u32) -> (Vec<u64>, Duration) {
-    let mut result = Vec::new();
-    let mut times: Vec<Duration> = (0..=runs)
-        .map(|_| {
+/// timing. Returns each kernel's last result and median time.
+fn median_times(
+    input: &[u64],
+    kernels: [fn(&mut [u64]); 2],
+    runs: u32,
+) -> [(Vec<u64>, Duration); 2] {
+    let mut results = [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())];
+    for run in 0..=runs {
+        for (kernel, (result, times)) in kernels.iter().zip(&mut results) {
             let mut v = input.to_vec();
             let started = Instant::now();
             kernel(&mut v);
-            let time = started.elapsed();
-            result = v; // the previous copy is freed here, after the clock stopped
-            time
-        })
-        .skip(1) // the warm-up
-        .collect();
-    times.sort();
-    (result, times[times.len() / 2])
+            if run > 0 {
+                times.push(started.elapsed()); // run 0 is the warm-up
+            }
+            *result = v; // the previous copy is freed here, after the clock stopped
+        }
+    }
+    results.map(|(result, mut times)| {
+        times.sort();
+        (result, times[times.len() / 2])
+    })
 }
 
 // ---- demo inputs ----

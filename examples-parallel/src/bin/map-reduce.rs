@@ -91,9 +91,18 @@ fn run(Args { len, seed, runs }: Args) -> anyhow::Result<()> {
         "large population: {len} people aged 0 to 99 (seed {seed}), rayon threads: {}",
         rayon::current_num_threads()
     );
-    let (expected, sequential) = median_time(runs, || over_30_sequential(&people));
-    let (found, parallel) = median_time(runs, || over_30_parallel(&people));
-    let (two_passes, two_passes_time) = median_time(runs, || over_30_two_passes_parallel(&people));
+    let [
+        (expected, sequential),
+        (found, parallel),
+        (two_passes, two_passes_time),
+    ] = median_times(
+        runs,
+        [
+            &|| over_30_sequential(&people),
+            &|| over_30_parallel(&people),
+            &|| over_30_two_passes_parallel(&people),
+        ],
+    );
     for (how, r) in [("sequential fold", expected), ("parallel fold", found)] {
         // Nobody over 30 (a tiny --len) has no average.
         let average = match r.count {
@@ -180,18 +189,27 @@ pub fn over_30_two_passes_parallel(people: &[Person]) -> Over30 {
     Over30 { count, age_sum }
 }
 
-/// Runs `f` once to warm up, then `runs` times, as criterion does: returns
-/// the last result and the median time.
-fn median_time<T>(runs: u32, mut f: impl FnMut() -> T) -> (T, Duration) {
-    let mut result = f(); // the warm-up
-    let mut times = Vec::new();
-    for _ in 0..runs {
-        let started = Instant::now();
-        result = f();
-        times.push(started.elapsed());
+/// Runs the kernels taking turns (so that other work on the machine slows
+/// them alike), once to warm up and then `runs` times, as criterion does:
+/// returns each one's result and median time.
+fn median_times<const N: usize>(
+    runs: u32,
+    kernels: [&dyn Fn() -> Over30; N],
+) -> [(Over30, Duration); N] {
+    let mut results: [(Over30, Vec<Duration>); N] = std::array::from_fn(|_| Default::default());
+    for run in 0..=runs {
+        for (kernel, (result, times)) in kernels.iter().zip(&mut results) {
+            let started = Instant::now();
+            *result = kernel();
+            if run > 0 {
+                times.push(started.elapsed()); // run 0 is the warm-up
+            }
+        }
     }
-    times.sort();
-    (result, times[times.len() / 2])
+    results.map(|(result, mut times)| {
+        times.sort();
+        (result, times[times.len() / 2])
+    })
 }
 
 // ---- demo inputs ----

@@ -120,8 +120,8 @@ fn compare<T: Clone + PartialEq>(
     rayon_sort: fn(&mut [T]),
     runs: u32,
 ) -> anyhow::Result<Vec<T>> {
-    let (expected, sequential) = median_time(input, std_sort, runs);
-    let (sorted, parallel) = median_time(input, rayon_sort, runs);
+    let [(expected, sequential), (sorted, parallel)] =
+        median_times(input, [std_sort, rayon_sort], runs);
     ensure!(
         sorted == expected,
         "{name}: rayon's sort differs from std's"
@@ -135,24 +135,31 @@ fn compare<T: Clone + PartialEq>(
     Ok(sorted)
 }
 
-/// Sorts a fresh copy of `input` once to warm up, then `runs` times, as
-/// criterion does; the copying and freeing are left out of the timing.
-/// Returns the sorted copy and the median time.
-fn median_time<T: Clone>(input: &[T], sort: fn(&mut [T]), runs: u32) -> (Vec<T>, Duration) {
-    let mut sorted = Vec::new();
-    let mut times: Vec<Duration> = (0..=runs)
-        .map(|_| {
+/// Runs both kernels on fresh copies of `input`, taking turns (so that other
+/// work on the machine slows both alike), once to warm up and then `runs`
+/// times, as criterion does; the copying and freeing are left out of the
+/// timing. Returns each kernel's last result and median time.
+fn median_times<T: Clone>(
+    input: &[T],
+    kernels: [fn(&mut [T]); 2],
+    runs: u32,
+) -> [(Vec<T>, Duration); 2] {
+    let mut results = [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())];
+    for run in 0..=runs {
+        for (kernel, (result, times)) in kernels.iter().zip(&mut results) {
             let mut v = input.to_vec();
             let started = Instant::now();
-            sort(&mut v);
-            let time = started.elapsed();
-            sorted = v; // the previous copy is freed here, after the clock stopped
-            time
-        })
-        .skip(1) // the warm-up
-        .collect();
-    times.sort();
-    (sorted, times[times.len() / 2])
+            kernel(&mut v);
+            if run > 0 {
+                times.push(started.elapsed()); // run 0 is the warm-up
+            }
+            *result = v; // the previous copy is freed here, after the clock stopped
+        }
+    }
+    results.map(|(result, mut times)| {
+        times.sort();
+        (result, times[times.len() / 2])
+    })
 }
 
 // ---- kernels: plain functions, so that a benchmark can call them ----

@@ -102,8 +102,8 @@ fn run(
         ),
     ];
     for (std_name, name, std_sort, sort) in kernels {
-        let (expected, sequential) = median_time(&numbers, std_sort, runs);
-        let (sorted, parallel) = median_time(&numbers, sort, runs);
+        let [(expected, sequential), (sorted, parallel)] =
+            median_times(&numbers, [std_sort, sort], runs);
         ensure!(sorted == expected, "{name} differs from std's {std_name}");
         println!(
             "{std_name} vs {name}: sequential {:.2} ms, parallel {:.2} ms, speedup {:.2}x (median of {runs} runs after a warm-up)",
@@ -277,24 +277,31 @@ fn partition<T: Ord>(v: &mut [T], pivot: &T) -> usize {
     less
 }
 
-/// Sorts a fresh copy of `input` once to warm up, then `runs` times, as
-/// criterion does; the copying and freeing are left out of the timing.
-/// Returns the sorted copy and the median time.
-fn median_time(input: &[u64], sort: fn(&mut [u64]), runs: u32) -> (Vec<u64>, Duration) {
-    let mut sorted = Vec::new();
-    let mut times: Vec<Duration> = (0..=runs)
-        .map(|_| {
+/// Runs both kernels on fresh copies of `input`, taking turns (so that other
+/// work on the machine slows both alike), once to warm up and then `runs`
+/// times, as criterion does; the copying and freeing are left out of the
+/// timing. Returns each kernel's last result and median time.
+fn median_times(
+    input: &[u64],
+    kernels: [fn(&mut [u64]); 2],
+    runs: u32,
+) -> [(Vec<u64>, Duration); 2] {
+    let mut results = [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())];
+    for run in 0..=runs {
+        for (kernel, (result, times)) in kernels.iter().zip(&mut results) {
             let mut v = input.to_vec();
             let started = Instant::now();
-            sort(&mut v);
-            let time = started.elapsed();
-            sorted = v; // the previous copy is freed here, after the clock stopped
-            time
-        })
-        .skip(1) // the warm-up
-        .collect();
-    times.sort();
-    (sorted, times[times.len() / 2])
+            kernel(&mut v);
+            if run > 0 {
+                times.push(started.elapsed()); // run 0 is the warm-up
+            }
+            *result = v; // the previous copy is freed here, after the clock stopped
+        }
+    }
+    results.map(|(result, mut times)| {
+        times.sort();
+        (result, times[times.len() / 2])
+    })
 }
 
 /// The sum of `v` modulo 2^64: the same for every order of the same numbers.
