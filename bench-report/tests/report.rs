@@ -60,6 +60,13 @@ fn a_small_run_becomes_a_report_with_machine_ratios_lessons_and_targets() {
     ] {
         measurement(&criterion, "false sharing", variant, "2 threads", ns);
     }
+    // A single-threaded variant that loses is not blamed on coordination.
+    for (variant, small, large) in [("naive i-j-k", 4.0, 16.0), ("rayon rows", 2.0, 0.5)] {
+        measurement(&criterion, "matmul", variant, "16x16", small * 1e3);
+        measurement(&criterion, "matmul", variant, "512x512", large * 1e6);
+    }
+    measurement(&criterion, "matmul", "sequential", "16x16", 1e3);
+    measurement(&criterion, "matmul", "sequential", "512x512", 1e6);
     // No baseline: times only.
     measurement(&criterion, "channels", "crossbeam", "1e3", 1500.0);
     let out = tmp.path().join("BENCHMARKS.md");
@@ -68,7 +75,7 @@ fn a_small_run_becomes_a_report_with_machine_ratios_lessons_and_targets() {
     assert!(output.status.success(), "{output:?}");
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim(),
-        format!("Wrote 5 groups to {}", out.display())
+        format!("Wrote 6 groups to {}", out.display())
     );
 
     let nproc = std::thread::available_parallelism().unwrap().to_string();
@@ -110,6 +117,10 @@ fn a_small_run_becomes_a_report_with_machine_ratios_lessons_and_targets() {
          baseline",
         "At 1e7, the fastest variant is `a`, at 2.00x the `sequential` baseline. At 1e3, \
          every variant is slower than the baseline",
+        "At 16x16, `rayon rows` (0.50x) loses to the baseline: there coordination (threads, \
+         jobs, messages, locks, atomic operations) costs more than the work it shares. At \
+         16x16, `naive i-j-k` (0.25x) loses to the baseline on one thread: no coordination is \
+         involved, its own code is slower there.",
         "At 16 x 8 MiB, the fastest variant is `threadpool`, at 1.60x the `sequential` \
          baseline. At 1 x 1 MiB, no variant is slower than the baseline.",
     ] {
