@@ -45,7 +45,8 @@ lint: ## rustfmt check and clippy with warnings as errors, on every target.
 # `--cfg loom` swaps the atomics and cells of the library code that uses
 # `unsafe` or a subtle protocol (the spin lock, `Arc` and queue shutdown of
 # examples-shared-state, the one-shot channel of examples-message-passing)
-# for loom's; every crate is rebuilt with it, so it gets its own target dir and leaves target/ untouched.
+# for loom's; every crate is rebuilt with it, so it gets its own target dir
+# and leaves target/ untouched.
 # The clippy step lints the `cfg(loom)` code, which `make lint` never compiles.
 loom: ## Model-check the library code with loom: spin lock, Arc, queue shutdown, one-shot channel (release, target/loom).
 	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom $(CARGO) clippy --locked -p examples-shared-state -p examples-message-passing --lib --tests -- -D warnings

@@ -486,6 +486,13 @@ pub fn every_recipe_ends_quietly_on_a_closed_stdout(manifest_dir: &str, any_exe:
         if !(status.success() || sigpipe) || !stderr.is_empty() {
             problems.push(format!("{bin}: {status}, stderr:\n{stderr}"));
         }
+        // As in `Recipe::run_in`: nothing written where the recipe was run from.
+        let left_behind = std::fs::read_dir(cwd.path()).map_or(0, |entries| entries.count());
+        if left_behind > 0 {
+            problems.push(format!(
+                "{bin}: wrote {left_behind} entries into its working directory"
+            ));
+        }
     }
     assert!(
         problems.is_empty(),
