@@ -60,11 +60,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
         println!("{}: {size} bytes, fnv1a64 {sum:016x}", path.display());
         return Ok(());
     }
-    let dir = tempfile::Builder::new()
+    // The guard removes the directory if the run fails half-way; on success
+    // the recipe removes it itself, with `tokio::fs`, at the end.
+    let guard = tempfile::Builder::new()
         .prefix("async-files-demo-")
         .tempdir()
-        .context("creating the demo directory")?
-        .keep();
+        .context("creating the demo directory")?;
+    let dir = guard.path().to_owned();
     println!("demo directory: {}", dir.display());
 
     // Write, then copy: each call awaits its blocking-pool job.
@@ -121,6 +123,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     fs::remove_dir_all(&dir)
         .await
         .with_context(|| format!("removing {}", dir.display()))?;
+    drop(guard); // the directory is already gone: nothing left to remove
     println!(
         "{} files written, copied and read back by {} concurrent reads ({total} bytes): \
          every size and checksum matched; directory removed",
