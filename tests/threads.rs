@@ -1020,6 +1020,9 @@ fn thread_park_with_the_producer_first_the_token_lets_the_park_through() {
         run.value_of("producer done before the consumer parked: "),
         "the park returned at once"
     );
+    // Everything, the end marker too, was queued before the consumer looked:
+    // it empties the queue without ever parking in its loop.
+    assert_eq!(run.value_of("parked "), "0 times");
     assert_consumed_in_order(&run, 50);
 }
 
