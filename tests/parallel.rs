@@ -641,37 +641,38 @@ mod sort_on_every_worker_kernels {
             .install(f);
     }
 
-    #[test]
-    fn sort_on_every_worker_kernels_equal_the_std_sort_in_pools_of_1_to_4() {
-        for threads in [1, 2, 3, 4] {
-            for input in inputs() {
-                let mut expected = input.clone();
-                expected.sort_unstable();
-                let (mut partitioned, mut merged) = (input.clone(), input);
-                in_pool(threads, || {
-                    partition_then_sort(&mut partitioned);
-                    sort_pieces_then_merge(&mut merged);
-                });
-                assert!(partitioned == expected, "partition, {threads} threads");
-                assert!(merged == expected, "merge, {threads} threads");
+    /// Sorts a copy of each input with `sort` in a pool of each size in
+    /// `threads`, and asserts that it equals std's stable sort of the input.
+    fn sorts_like_std<T: Ord + Clone + Send>(
+        name: &str,
+        inputs: &[Vec<T>],
+        threads: &[usize],
+        mut sort: impl FnMut(&mut [T]) + Send,
+    ) {
+        for input in inputs {
+            let mut expected = input.clone();
+            expected.sort();
+            for &threads in threads {
+                let mut sorted = input.clone();
+                in_pool(threads, || sort(&mut sorted));
+                assert!(sorted == expected, "{name}, {threads} threads");
             }
         }
     }
 
     #[test]
+    fn sort_on_every_worker_kernels_equal_the_std_sort_in_pools_of_1_to_4() {
+        let inputs = inputs();
+        sorts_like_std("partition", &inputs, &[1, 2, 3, 4], partition_then_sort);
+        sorts_like_std("merge", &inputs, &[1, 2, 3, 4], sort_pieces_then_merge);
+    }
+
+    #[test]
     fn sort_on_every_worker_with_a_reused_buffer_of_old_contents_sorts_the_same() {
         let mut buf = vec![u64::MAX; 200_000];
-        for threads in [1, 2, 3] {
-            for input in inputs() {
-                let mut expected = input.clone();
-                expected.sort();
-                let mut merged = input;
-                in_pool(threads, || {
-                    sort_pieces_then_merge_with_buffer(&mut merged, &mut buf)
-                });
-                assert!(merged == expected, "{threads} threads");
-            }
-        }
+        sorts_like_std("merge", &inputs(), &[1, 2, 3], |v| {
+            sort_pieces_then_merge_with_buffer(v, &mut buf)
+        });
     }
 
     #[test]
@@ -684,13 +685,8 @@ mod sort_on_every_worker_kernels {
                 order,
             })
             .collect();
-        let mut expected = keyed.clone();
-        expected.sort();
-        for threads in [2, 3, 4] {
-            let mut merged = keyed.clone();
-            in_pool(threads, || sort_pieces_then_merge(&mut merged));
-            assert!(merged == expected, "{threads} threads");
-        }
+        // std's `sort` is stable: equal keys stay in `order`.
+        sorts_like_std("merge", &[keyed], &[2, 3, 4], sort_pieces_then_merge);
     }
 
     #[test]
@@ -702,15 +698,12 @@ mod sort_on_every_worker_kernels {
         // The first character twice ("aa", "77", ...): 16 distinct values, so
         // many equal strings and uneven pieces.
         let few_values: Vec<String> = random.iter().map(|s| s[..1].repeat(2)).collect();
-        for input in [random, few_values] {
-            let mut expected = input.clone();
-            expected.sort();
-            for threads in [1, 2, 3] {
-                let mut partitioned = input.clone();
-                in_pool(threads, || partition_then_sort(&mut partitioned));
-                assert!(partitioned == expected, "{threads} threads");
-            }
-        }
+        sorts_like_std(
+            "partition",
+            &[random, few_values],
+            &[1, 2, 3],
+            partition_then_sort,
+        );
     }
 }
 
