@@ -796,8 +796,7 @@ fn blocking_the_executor_serialises_tasks_and_each_fix_overlaps_them() {
     let serial: Vec<_> = (0..4).flat_map(|i| [(i, true), (i, false)]).collect();
     assert_eq!(task_events(&run, "thread::sleep"), serial, "{}", run.dump());
     // So the blocking run lasted at least the sum of the tasks' work.
-    let took = run.value_of("thread::sleep: 4 tasks took ");
-    let ms: u64 = took.split(' ').next().unwrap().parse().unwrap();
+    let ms = number_after(&run, "thread::sleep: 4 tasks took ");
     assert!(ms >= 4 * 8, "{}", run.dump());
     // Each fix: every task starts before any task ends, and each ends once.
     for how in ["time::sleep", "spawn_blocking", "yield_now"] {
@@ -915,21 +914,12 @@ fn cancellation_safety_explains_and_checks_its_options() {
 
 // ---- how async works underneath ----
 
-/// The number right after `prefix` in the one line that starts with it.
-fn count_after(run: &Run, prefix: &str) -> u64 {
-    let rest = run.value_of(prefix);
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits
-        .parse()
-        .unwrap_or_else(|_| panic!("no number after {prefix:?}\n{}", run.dump()))
-}
-
 #[test]
 fn custom_future_is_polled_twice_and_the_forgetful_one_times_out() {
     let run = recipe!("custom-future").run(["--delay-ms", "40"]).success();
     // Woken once by the timer thread: no busy loop, and not early.
     assert!(
-        count_after(&run, "Delay: ready after ") >= 40,
+        number_after(&run, "Delay: ready after ") >= 40,
         "{}",
         run.dump()
     );
@@ -943,7 +933,7 @@ fn custom_future_is_polled_twice_and_the_forgetful_one_times_out() {
     assert!(polls > 2, "{}", run.dump());
     // Nothing wakes the forgetful future: polled once, then the timeout won.
     assert!(
-        count_after(&run, "Forgetful: timed out after ") >= 80,
+        number_after(&run, "Forgetful: timed out after ") >= 80,
         "{}",
         run.dump()
     );
@@ -1029,7 +1019,7 @@ fn custom_stream_yields_the_exact_sequence_then_none_and_adapts() {
     assert_eq!(run.value_of("size_hint before: "), "(7, Some(7))");
     assert_eq!(run.value_of("after the end: "), "None, then None");
     // One item per tick of the interval (the first at once): never sooner.
-    assert!(count_after(&run, "took ") >= 6 * 3, "{}", run.dump());
+    assert!(number_after(&run, "took ") >= 6 * 3, "{}", run.dump());
     assert_eq!(run.value_of("odd squares: "), "a=1 b=9 c=25");
     assert_eq!(
         run.last_line(),
@@ -1834,11 +1824,8 @@ fn rate_limiter_runs_on_its_defaults_and_checks_its_options() {
         "30 operations, at most 50 per second after a burst of 5: each ran once"
     );
     // 25 refills of 20 ms each after the burst of 5.
-    let last: u64 = run
-        .value_of("the last started at ")
-        .trim_end_matches(" ms")
-        .parse()
-        .expect("a number of ms");
+    let last = number_after(&run, "the last started at ");
+    assert_eq!(run.value_of("the last started at "), format!("{last} ms"));
     assert!(last >= 500, "{}", run.dump());
     recipe!("rate-limiter")
         .run(["--help"])
