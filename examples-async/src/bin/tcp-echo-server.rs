@@ -159,7 +159,8 @@ async fn client(
     for m in 0..messages {
         let sent = format!("client {c} message {m}\n");
         let mut echo = String::new();
-        socket.write_all(sent.as_bytes()).await?;
+        let write = socket.write_all(sent.as_bytes()).await;
+        write.with_context(|| format!("client {c}: sending message {m}"))?;
         let read = socket.read_line(&mut echo).await;
         read.with_context(|| format!("client {c}: reading the echo of message {m}"))?;
         ensure!(echo == sent, "client {c}: sent {sent:?}, got back {echo:?}");
