@@ -66,9 +66,8 @@ fn run(Args { tasks, workers }: Args) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let on_multi = threads_of("multi-thread", &multi, tasks);
-    let workers_used = on_multi.iter().filter(|t| t.starts_with("worker-")).count();
     ensure!(
-        workers_used == on_multi.len(),
+        on_multi.iter().all(|t| t.starts_with("worker-")),
         "multi-thread tasks ran off the workers: {on_multi:?}"
     );
 
