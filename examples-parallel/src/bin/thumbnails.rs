@@ -100,7 +100,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("creating the output directory --out {}", out.display()))?;
     // Saving into the photo directory would replace the photos themselves.
     ensure!(
-        fs::canonicalize(&out)? != fs::canonicalize(&dir)?,
+        fs::canonicalize(&out)?
+            != fs::canonicalize(&dir).context("resolving the photo directory")?,
         "--out {} is the photo directory: the thumbnails would replace the photos",
         out.display()
     );
@@ -242,7 +243,9 @@ pub fn make_thumbnail(
     // Encoded in memory: `save_with_format` would drop the error of the last
     // buffered write.
     let mut jpeg = Vec::new();
-    thumbnail.write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)?;
+    thumbnail
+        .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+        .context("encoding the thumbnail")?;
     let name = file.file_name().context("a photo has a file name")?;
     write_file(&out.join(name), &jpeg)?;
     Ok(Thumbnail {
