@@ -82,13 +82,12 @@ impl ProducersDone {
 /// interleaving, and for every older value a load may still return.
 #[cfg(all(test, loom))]
 mod loom_tests {
-    use std::panic::{AssertUnwindSafe, catch_unwind};
-
     use loom::sync::atomic::{AtomicUsize, Ordering};
     use loom::sync::{Arc, Condvar, Mutex};
     use loom::thread;
 
     use super::ProducersDone;
+    use crate::loom_support::{explore, loom_rejects};
 
     /// A queue that loom can see through: `SLOTS` slots, 0 meaning empty. The
     /// producer fills them in order with Release stores; a consumer takes an
@@ -158,25 +157,6 @@ mod loom_tests {
         assert_eq!(taken, (1..=SLOTS).collect::<Vec<_>>(), "an item was lost");
     }
 
-    /// Runs `model` under loom with at most `preemptions` forced thread
-    /// switches (`None`: no bound) unless `LOOM_MAX_PREEMPTIONS` says
-    /// otherwise, and returns how many interleavings it explored.
-    fn explore(preemptions: Option<usize>, model: impl Fn() + Sync + Send + 'static) -> usize {
-        let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let counter = std::sync::Arc::clone(&runs);
-        let mut builder = loom::model::Builder::new();
-        if std::env::var_os("LOOM_MAX_PREEMPTIONS").is_none() {
-            builder.preemption_bound = preemptions;
-        }
-        builder.check(move || {
-            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            model();
-        });
-        let runs = runs.load(std::sync::atomic::Ordering::Relaxed);
-        println!("explored {runs} interleavings");
-        runs
-    }
-
     #[test]
     fn a_consumer_stops_only_after_taking_every_item() {
         let runs = explore(None, || one_producer(ProducersDone::new(1), 1));
@@ -199,16 +179,10 @@ mod loom_tests {
             orderings: (Ordering::Relaxed, Ordering::Relaxed),
             ..ProducersDone::new(1)
         };
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            explore(None, move || one_producer(relaxed(), 1));
-        }));
-        let panic = outcome.expect_err("loom accepted a Relaxed count of finished producers");
-        let message = panic
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| panic.downcast_ref::<&str>().copied())
-            .unwrap_or("<non-string panic>");
-        println!("loom's verdict on the Relaxed count: {message}");
+        let message = loom_rejects(
+            "loom accepted a Relaxed count of finished producers",
+            move || one_producer(relaxed(), 1),
+        );
         assert!(message.contains("an item was lost"), "{message}");
     }
 }

@@ -7,12 +7,11 @@
 
 #![forbid(unsafe_code)]
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 
 use super::{Arc, ArcData};
+use crate::loom_support::{explore, loom_rejects};
 
 /// A value that counts its drops, and holds a number to read.
 struct Counted {
@@ -68,27 +67,9 @@ fn two_threads_read_and_drop(orderings: (Ordering, Ordering)) {
     assert!(weak.upgrade().is_none(), "a dropped value came back");
 }
 
-/// Runs `model` under loom, every interleaving, and returns how many it ran:
-/// a sanity check that the model is not trivial.
-fn explore(model: impl Fn() + Sync + Send + 'static) -> usize {
-    let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counter = std::sync::Arc::clone(&runs);
-    let mut builder = loom::model::Builder::new();
-    if std::env::var_os("LOOM_MAX_PREEMPTIONS").is_none() {
-        builder.preemption_bound = None;
-    }
-    builder.check(move || {
-        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        model();
-    });
-    let runs = runs.load(std::sync::atomic::Ordering::Relaxed);
-    println!("explored {runs} interleavings");
-    runs
-}
-
 #[test]
 fn the_value_is_dropped_once_by_whichever_thread_drops_last() {
-    let runs = explore(|| two_threads_read_and_drop(RIGHT));
+    let runs = explore(None, || two_threads_read_and_drop(RIGHT));
     assert!(runs > 2, "only {runs} interleavings explored");
 }
 
@@ -96,7 +77,7 @@ fn the_value_is_dropped_once_by_whichever_thread_drops_last() {
 /// the value lives until that one goes) or `None`; never a dropped value.
 #[test]
 fn an_upgrade_racing_the_last_drop_never_revives_the_value() {
-    let runs = explore(|| {
+    let runs = explore(None, || {
         let (arc, drops) = counted(RIGHT);
         let weak = Arc::downgrade(&arc);
         let handle = thread::spawn(move || {
@@ -120,7 +101,7 @@ fn an_upgrade_racing_the_last_drop_never_revives_the_value() {
 /// its clone, only after that thread's read (the Acquire fence).
 #[test]
 fn get_mut_succeeds_only_when_unique_and_after_the_others_reads() {
-    let runs = explore(|| {
+    let runs = explore(None, || {
         let (mut arc, drops) = counted(RIGHT);
         let weak = Arc::downgrade(&arc);
         assert!(Arc::get_mut(&mut arc).is_none(), "get_mut beside a Weak");
@@ -156,16 +137,10 @@ fn a_relaxed_decrement_or_a_missing_fence_is_caught_as_a_data_race() {
         (Ordering::Release, Ordering::Relaxed),
         (Ordering::Relaxed, Ordering::Acquire),
     ] {
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            explore(move || two_threads_read_and_drop(orderings))
-        }));
-        let panic = outcome.expect_err(&format!("loom accepted an Arc with {orderings:?}"));
-        let message = panic
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| panic.downcast_ref::<&str>().copied())
-            .unwrap_or("<non-string panic>");
-        println!("loom's verdict on {orderings:?}: {message}");
+        let message = loom_rejects(
+            &format!("loom accepted an Arc with {orderings:?}"),
+            move || two_threads_read_and_drop(orderings),
+        );
         // The message of loom's `UnsafeCell` access check, not of its atomics'.
         assert!(
             message.contains("Causality violation: Concurrent read and write accesses"),

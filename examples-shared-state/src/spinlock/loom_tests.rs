@@ -10,13 +10,12 @@
 
 #![forbid(unsafe_code)]
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 
 use super::SpinLock;
+use crate::loom_support::{explore, loom_rejects};
 
 /// The preemption bound of the model with three spinning threads. loom does
 /// not model a fair scheduler, so with more switches allowed it follows two
@@ -87,27 +86,6 @@ fn increment_from(lock: SpinLock<usize>, takers: &[Take], rounds: usize) {
     assert_eq!(*lock.lock(), entered, "an increment was lost");
 }
 
-/// Runs `model` under loom, exploring every interleaving with at most
-/// `preemptions` forced thread switches (`None`: no bound) unless
-/// `LOOM_MAX_PREEMPTIONS` says otherwise, and returns how many interleavings
-/// it ran: a sanity check that the model is not trivial.
-fn explore(preemptions: Option<usize>, model: impl Fn() + Sync + Send + 'static) -> usize {
-    let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counter = std::sync::Arc::clone(&runs);
-    // `Builder::new` reads LOOM_MAX_PREEMPTIONS (and loom's other settings).
-    let mut builder = loom::model::Builder::new();
-    if std::env::var_os("LOOM_MAX_PREEMPTIONS").is_none() {
-        builder.preemption_bound = preemptions;
-    }
-    builder.check(move || {
-        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        model();
-    });
-    let runs = runs.load(std::sync::atomic::Ordering::Relaxed);
-    println!("explored {runs} interleavings");
-    runs
-}
-
 #[test]
 fn two_waiting_threads_take_turns_and_the_count_is_exact() {
     let runs = explore(None, || {
@@ -157,18 +135,10 @@ fn a_relaxed_unlock_is_caught_as_a_data_race() {
         unlock_ordering: Ordering::Relaxed,
         ..SpinLock::new(0)
     };
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        explore(None, move || {
-            increment_from(broken(), &[Take::Wait, Take::Wait], 1);
-        })
-    }));
-    let panic = outcome.expect_err("loom accepted a spin lock that unlocks with Relaxed");
-    let message = panic
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("<non-string panic>");
-    println!("loom's verdict on the Relaxed unlock: {message}");
+    let message = loom_rejects(
+        "loom accepted a spin lock that unlocks with Relaxed",
+        move || increment_from(broken(), &[Take::Wait, Take::Wait], 1),
+    );
     // The messages of loom's `UnsafeCell` access checks, not of its atomics'.
     assert!(
         message.contains("Causality violation: Concurrent read and write accesses")
