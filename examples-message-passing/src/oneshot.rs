@@ -181,7 +181,7 @@ impl<T> Receiver<T> {
     pub fn receive(self) -> Result<T, SenderDropped> {
         loop {
             // Read before `ready`: if the sender had already gone, the value
-            // it sent (if any) is visible to the swap below.
+            // it sent (if any) is visible to the load of `ready` below.
             let sender_gone = self.channel.sender_gone.load(Ordering::Acquire);
             // Acquire: pairs with the Release store in `send`, so the value's
             // write happens-before our read.
