@@ -4,7 +4,11 @@
 //! Publishing: a writer stores a value (`Relaxed`), then raises a flag with
 //! `Release`; a reader that sees the flag with `Acquire` is guaranteed to see
 //! the value too. The recipe publishes `--values` values one after another and
-//! counts the ones the reader saw incomplete: always 0.
+//! counts the ones the reader saw incomplete: always 0. On x86 a `Relaxed`
+//! flag would almost surely count 0 too (x86 keeps stores in order, and loads
+//! in order), so this run cannot prove Release/Acquire needed; ARM may show
+//! it, and loom always does: this crate's loom tests catch a spin lock or an
+//! `Arc` that releases with `Relaxed`.
 //!
 //! The store-buffer test: two threads race, round after round, through
 //! `x = 1; r1 = y` and `y = 1; r2 = x`. Interleave the four steps any way you
