@@ -1146,6 +1146,9 @@ fn thread_pool_from_scratch_one_worker_lives_on_after_a_panic() {
 
 #[test]
 fn thread_pool_from_scratch_runs_many_jobs_once_and_on_one_core() {
+    // The first `--workers` jobs wait at a barrier for each other: a pool that
+    // ran one job at a time (say, a worker holding the queue's lock while its
+    // job runs) would hang here, and the harness's deadline fail the test.
     let run = recipe!("thread-pool-from-scratch")
         .run([
             "--workers",

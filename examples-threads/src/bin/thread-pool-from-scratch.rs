@@ -10,6 +10,9 @@
 //! `catch_unwind` and reported; in the book's pool the worker thread dies with
 //! it, the pool shrinks by one, and `Drop`'s `join().unwrap()` panics.
 //!
+//! The first `--workers` jobs meet at a `Barrier` before they work: each
+//! worker that takes one waits until every other worker has taken one too.
+//!
 //! Which worker runs which job, and the order of the lines, vary from run to
 //! run; every job runs once, and every worker's `stopped` line comes before
 //! the summary. Compared with the `threadpool` crate: the same one shared
@@ -26,7 +29,7 @@
 use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Barrier, Mutex, mpsc};
 use std::thread;
 use std::time::Duration;
 
@@ -73,11 +76,17 @@ fn run(
     );
     quiet_worker_panics();
     let total = Arc::new(AtomicU64::new(0));
+    // The first `workers` jobs wait for each other: they get past only on a
+    // pool that runs that many jobs at once (a serialised one would hang).
+    let meet = Arc::new(Barrier::new(workers.min(jobs) as usize));
     {
         let pool = ThreadPool::new(workers as usize)?;
         for i in 1..=jobs {
-            let total = Arc::clone(&total);
+            let (total, meet) = (Arc::clone(&total), Arc::clone(&meet));
             pool.execute(move || {
+                if i <= workers {
+                    meet.wait();
+                }
                 if i == panic_job {
                     panic!("job {i} fails on purpose");
                 }
