@@ -92,7 +92,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     for (group, sizes) in &groups {
         write_group(&mut report, group, sizes, per_element[group])?;
     }
-    fs::write(&args.output, report)
+    write_file(&args.output, &report)
         .with_context(|| format!("writing {}", args.output.display()))?;
     println!("Wrote {} groups to {}", groups.len(), args.output.display());
     Ok(())
@@ -516,6 +516,24 @@ fn natural_key(label: &str) -> Vec<f64> {
     }
     numbers.extend(token.parse::<f64>().ok());
     numbers
+}
+
+/// Writes `text` under a temporary name beside `path`, then renames it into
+/// place: a failed write (a full disk) leaves the previous report whole. A
+/// path that exists and is not a regular file (`/dev/stdout`) is written in
+/// place: renaming over a device would replace the device.
+fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
+    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return fs::write(path, text);
+    }
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".tmp-{}", std::process::id()));
+    let temporary = PathBuf::from(temporary);
+    let written = fs::write(&temporary, text).and_then(|()| fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary); // best effort: the error to report is `written`
+    }
+    written
 }
 
 fn duration(ns: f64) -> String {

@@ -139,3 +139,65 @@ fn an_empty_criterion_directory_is_a_one_line_error_and_no_report() {
     assert!(stderr.contains("no benchmark results"), "{stderr}");
     assert!(!out.exists());
 }
+
+/// `/dev/full` refuses every write: the failure is one line naming it, and the
+/// report is written to it in place, never renamed over it (it stays a device).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_device_is_a_one_line_error_and_stays_a_device() {
+    use std::os::unix::fs::FileTypeExt;
+    let tmp = tempfile::tempdir().unwrap();
+    measurement(tmp.path(), "fractal", "sequential", "64x36", 10_000.0);
+    // Not `report`: reading /dev/full back would never end.
+    let output = Command::new(env!("CARGO_BIN_EXE_bench-report"))
+        .arg("--criterion-dir")
+        .arg(tmp.path())
+        .args(["--output", "/dev/full"])
+        .output()
+        .expect("running bench-report");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("writing /dev/full"), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    let full = fs::metadata("/dev/full").unwrap();
+    assert!(full.file_type().is_char_device());
+}
+
+/// A write that fails half-way, even for root: past a file-size limit
+/// (`ulimit -f 1`, 512 bytes) `write` fails with EFBIG (SIGXFSZ ignored). The
+/// report is written under a temporary name and renamed into place, so the
+/// previous report keeps its contents and no temporary file is left.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_keeps_the_previous_report_and_leaves_no_temporary_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let criterion = tmp.path().join("criterion");
+    measurement(&criterion, "fractal", "sequential", "64x36", 10_000.0);
+    let out_dir = tmp.path().join("out");
+    fs::create_dir(&out_dir).unwrap();
+    let out = out_dir.join("BENCHMARKS.md");
+    fs::write(&out, "the previous report").unwrap();
+    let output = Command::new("sh")
+        .args(["-c", "trap '' XFSZ; ulimit -f 1; exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_bench-report"))
+        .arg("--criterion-dir")
+        .arg(&criterion)
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .expect("running bench-report");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("File too large"), "{stderr}");
+    assert_eq!(fs::read_to_string(&out).unwrap(), "the previous report");
+    let left: Vec<_> = fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["BENCHMARKS.md"]);
+    // Without the limit the same run replaces it.
+    let (output, text) = report(&criterion, &out);
+    assert!(output.status.success(), "{output:?}");
+    assert!(text.len() > 512, "{text}");
+}
