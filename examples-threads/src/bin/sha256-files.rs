@@ -71,35 +71,30 @@ fn run(args: Args) -> anyhow::Result<()> {
     };
     let pool = ThreadPool::new(args.threads.unwrap_or_else(num_cpus::get));
 
-    let mut failures = 0;
+    let mut walk_errors = Vec::new();
     // The walk feeds the pool as it goes: hashing starts with the first file.
     let files = WalkDir::new(&dir)
         .follow_links(args.follow_links)
         .into_iter()
-        .filter_map(|entry| match entry {
-            Ok(entry) => Some(entry),
-            Err(e) => {
-                // A broken link or an unreadable directory: report it, go on.
-                eprintln!("sha256-files: {e}");
-                failures += 1;
-                None
-            }
-        })
+        // A broken link or an unreadable directory is set aside, the walk goes on.
+        .filter_map(|entry| entry.map_err(|e| walk_errors.push(e)).ok())
         .filter(|entry| entry.file_type().is_file() && has_extension(entry.path(), &ext))
         .map(walkdir::DirEntry::into_path);
-    let mut results = hash_on_pool(&pool, files, BUFFER_SIZE)?;
+    // 64 KiB reads: large blocks keep the system-call count low.
+    let mut results = hash_on_pool(&pool, files, 64 * 1024)?;
     results.sort_by(|a, b| a.0.cmp(&b.0));
 
+    for e in &walk_errors {
+        eprintln!("sha256-files: {e}");
+    }
     let hashed = results.iter().filter(|(_, digest)| digest.is_ok()).count();
+    let failures = walk_errors.len() + results.len() - hashed;
     let mut out = io::stdout().lock();
     for (path, digest) in results {
         match digest {
             Ok(digest) => writeln!(out, "{}  {}", hex(digest.as_ref()), path.display())
                 .context("writing to stdout")?,
-            Err(e) => {
-                eprintln!("sha256-files: {}: {e}", path.display());
-                failures += 1;
-            }
+            Err(e) => eprintln!("sha256-files: {}: {e}", path.display()),
         }
     }
     out.flush().context("writing to stdout")?;
@@ -135,16 +130,10 @@ pub fn hash_on_pool(
     drop(tx);
     let results: Vec<_> = rx.iter().collect();
     // A job that panicked dropped its sender without sending.
-    ensure!(
-        results.len() == queued,
-        "{} of {queued} hashing jobs panicked",
-        queued - results.len()
-    );
+    let panicked = queued - results.len();
+    ensure!(panicked == 0, "{panicked} of {queued} jobs panicked");
     Ok(results)
 }
-
-/// Read size of the recipe: large blocks keep the system-call count low.
-pub const BUFFER_SIZE: usize = 64 * 1024;
 
 /// SHA-256 of a file's contents, read `buffer_size` bytes at a time: the
 /// kernel each pool job runs.
@@ -183,24 +172,23 @@ fn demo_tree() -> anyhow::Result<PathBuf> {
         .tempdir()
         .context("creating a directory in the temp directory")?
         .keep();
-    for (name, len) in [
-        ("empty.iso", 0),
-        ("notes.txt", 1000),
-        ("images/debian-netinst.iso", 24 << 20),
-        ("images/alpine-virt.ISO", 3 << 20),
-        ("images/README.md", 200),
-        ("images/old/freedos.Iso", 2 << 20),
-        ("images/old/memtest.iso", 1 << 20),
-        ("images/old/very/deep/rescue.iso", 5 << 20),
-        ("images/old/very/deep/rescue.iso.part", 4096),
+    for (name, contents) in [
+        ("abc.iso", b"abc".to_vec()),
+        ("empty.iso", Vec::new()),
+        ("notes.txt", pattern(1000)),
+        ("images/debian-netinst.iso", pattern(24 << 20)),
+        ("images/alpine-virt.ISO", pattern(3 << 20)),
+        ("images/README.md", pattern(200)),
+        ("images/old/freedos.Iso", pattern(2 << 20)),
+        ("images/old/memtest.iso", pattern(1 << 20)),
+        ("images/old/very/deep/rescue.iso", pattern(5 << 20)),
+        ("images/old/very/deep/rescue.iso.part", pattern(4096)),
     ] {
         let path = root.join(name);
         fs::create_dir_all(path.parent().expect("demo paths have a parent"))
             .with_context(|| format!("creating {}", path.display()))?;
-        fs::write(&path, pattern(len)).with_context(|| format!("writing {}", path.display()))?;
+        fs::write(&path, contents).with_context(|| format!("writing {}", path.display()))?;
     }
-    let abc = root.join("abc.iso");
-    fs::write(&abc, "abc").with_context(|| format!("writing {}", abc.display()))?;
     Ok(root)
 }
 
