@@ -51,9 +51,9 @@ struct Args {
     /// Image height in pixels [1-16384; at most 64 megapixels in all].
     #[arg(long, default_value_t = 1080, value_parser = clap::value_parser!(u32).range(1..=16_384))]
     height: u32,
-    /// Output PNG file [default: fractal.png in the temp directory].
-    #[arg(long)]
-    output: Option<PathBuf>,
+    /// Output PNG file.
+    #[arg(long, default_value_os_t = std::env::temp_dir().join("fractal.png"))]
+    output: PathBuf,
     /// Worker threads [1-1024; default: the number of logical CPUs].
     #[arg(long, value_parser = RangedU64ValueParser::<usize>::new().range(1..=1024))]
     threads: Option<usize>,
@@ -75,9 +75,6 @@ fn run(args: Args) -> anyhow::Result<()> {
         "--width x --height must be at most 64 megapixels, got {width}x{height}"
     );
     let pool = ThreadPool::new(args.threads.unwrap_or_else(num_cpus::get));
-    let output = args
-        .output
-        .unwrap_or_else(|| std::env::temp_dir().join("fractal.png"));
 
     let started = Instant::now();
     let pixels = render_with_pool(&pool, width, height)?;
@@ -94,7 +91,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     PngEncoder::new(&mut png)
         .write_image(&pixels, width, height, ExtendedColorType::Rgb8)
         .context("encoding the PNG")?;
-    write_file(&output, &png).with_context(|| format!("writing {}", output.display()))?;
+    let output = &args.output;
+    write_file(output, &png).with_context(|| format!("writing {}", output.display()))?;
     println!("Wrote {width}x{height} PNG to {}", output.display());
     Ok(())
 }
@@ -130,11 +128,8 @@ pub fn assemble(
         arrived += 1;
     }
     // A job that panicked dropped its sender without sending its row.
-    ensure!(
-        arrived == height,
-        "{} of {height} row jobs panicked",
-        height - arrived
-    );
+    let missing = height - arrived;
+    ensure!(missing == 0, "{missing} of {height} row jobs panicked");
     Ok(pixels)
 }
 
@@ -145,22 +140,18 @@ pub fn render_row(y: u32, width: u32, height: u32) -> Vec<u8> {
         .collect()
 }
 
-/// The colour of pixel (x, y).
+/// The colour of pixel (x, y), from the complex number at its centre. One
+/// scale for both axes (no stretching), chosen so that [-1.5, 1.5] x [-1, 1]
+/// is always in view.
 pub fn pixel_rgb(x: u32, y: u32, width: u32, height: u32) -> [u8; 3] {
-    let z = pixel_to_point(x, y, width, height);
-    wavelength_to_rgb(380 + escape_time(z, C, MAX_ITERATIONS) * 400 / MAX_ITERATIONS)
-}
-
-/// The complex number at the centre of pixel (x, y). One scale for both axes
-/// (no stretching), chosen so that [-1.5, 1.5] x [-1, 1] is always in view.
-pub fn pixel_to_point(x: u32, y: u32, width: u32, height: u32) -> Complex<f64> {
     let (w, h) = (f64::from(width), f64::from(height));
     let scale = (3.0 / w).max(2.0 / h);
     // x + 0.5 - w/2 is exact in f64, so mirrored pixels get exactly negated points.
-    Complex::new(
+    let z = Complex::new(
         scale * (f64::from(x) + 0.5 - w / 2.0),
         scale * (f64::from(y) + 0.5 - h / 2.0),
-    )
+    );
+    wavelength_to_rgb(380 + escape_time(z, C, MAX_ITERATIONS) * 400 / MAX_ITERATIONS)
 }
 
 /// How many iterations of z -> z^2 + c it takes `z` to leave the disc of
