@@ -20,7 +20,7 @@
 //! cargo run --release -p examples-parallel --bin game-of-life -- --width 2048 --height 2048 --scale 1 --output life.png
 //! ```
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, Cursor, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -58,9 +58,9 @@ struct Args {
     /// Pixels per cell side in the PNG [1-32].
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=32))]
     scale: u32,
-    /// Output PNG file [default: game-of-life.png in the temp directory].
-    #[arg(long)]
-    output: Option<PathBuf>,
+    /// Output PNG file.
+    #[arg(long, default_value_os_t = std::env::temp_dir().join("game-of-life.png"))]
+    output: PathBuf,
 }
 
 /// The first generation.
@@ -90,53 +90,38 @@ fn run(args: Args) -> anyhow::Result<()> {
         width.max(height) * scale <= 16_384,
         "--scale {scale} makes the PNG larger than 16384 pixels a side"
     );
-    let (w, h) = (width as usize, height as usize);
-    let board = first_generation(args.start, w, h, args.seed);
-    println!(
-        "Game of Life on a {width}x{height} torus, {} live cells at the start, rayon threads: {}",
-        live_cells(&board),
-        rayon::current_num_threads()
-    );
+    let w = width as usize;
+    let board = first_generation(args.start, w, height as usize, args.seed);
+    let threads = rayon::current_num_threads();
+    println!("Game of Life on a {width}x{height} torus, rayon threads: {threads}");
 
     let (expected, sequential) = median_time(args.runs, || life_sequential(&board, w, generations));
     let (last, parallel) = median_time(args.runs, || life_parallel(&board, w, generations));
-    ensure!(
-        last == expected,
-        "the parallel board differs from the sequential one"
-    );
+    ensure!(last == expected, "parallel and sequential boards differ");
+    let speedup = sequential.as_secs_f64() / parallel.as_secs_f64();
     println!(
-        "{generations} generations: sequential {:.2?}, parallel {:.2?}, speedup {:.2}x \
-         (median of {} runs after a warm-up)",
-        sequential,
-        parallel,
-        sequential.as_secs_f64() / parallel.as_secs_f64(),
+        "{generations} generations: sequential {sequential:.2?}, parallel {parallel:.2?}, \
+         speedup {speedup:.2}x (median of {} runs after a warm-up)",
         args.runs
     );
-    if w <= 64 && h <= 64 {
+    if width <= 64 && height <= 64 {
         for row in last.chunks(w) {
-            println!(
-                "{}",
-                String::from_iter(row.iter().map(|&c| if c == 1 { '#' } else { '.' }))
-            );
+            let row = row.iter().map(|&c| if c == 1 { '#' } else { '.' });
+            println!("{}", String::from_iter(row));
         }
     }
 
     // Encoded in memory, then written with a writer we own: `image`'s `save`
     // writes through a `BufWriter` whose drop swallows the last write's error.
     let picture = GrayImage::from_fn(width * scale, height * scale, |x, y| {
-        let cell = last[(y / scale) as usize * w + (x / scale) as usize];
+        let cell = last[(y / scale * width + x / scale) as usize];
         Luma([if cell == 1 { 0 } else { 255 }])
     });
-    let mut png = Vec::new();
-    picture
-        .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
-        .context("encoding the PNG")?;
-    let output = (args.output).unwrap_or_else(|| std::env::temp_dir().join("game-of-life.png"));
-    write_file(&output, &png).with_context(|| format!("writing {}", output.display()))?;
-    println!(
-        "wrote the final board, {scale}x{scale} pixels per cell, to {}",
-        output.display()
-    );
+    let mut png = Cursor::new(Vec::new());
+    picture.write_to(&mut png, ImageFormat::Png)?;
+    let output = args.output.display();
+    write_file(&args.output, png.get_ref()).with_context(|| format!("writing {output}"))?;
+    println!("wrote the final board, {scale}x{scale} pixels per cell, to {output}");
     let live = live_cells(&last);
     println!("live cells after {generations} generations: {live}");
     Ok(())
@@ -148,9 +133,9 @@ fn run(args: Args) -> anyhow::Result<()> {
 /// The board after `generations` steps, one row after another.
 pub fn life_sequential(board: &[u8], width: usize, generations: u32) -> Vec<u8> {
     evolve(board, generations, |current, next| {
-        next.chunks_mut(width)
-            .enumerate()
-            .for_each(|(y, row)| next_row(current, y, row));
+        for (y, row) in next.chunks_mut(width).enumerate() {
+            next_row(current, y, row);
+        }
     })
 }
 
@@ -189,6 +174,8 @@ fn next_row(current: &[u8], y: usize, out: &mut [u8]) {
     let height = current.len() / width;
     let row = |y: usize| &current[(y % height) * width..][..width];
     let (up, mid, down) = (row(y + height - 1), row(y), row(y + 1));
+    // Born with 3 live neighbours (3 | 0); survives with 2 or 3 (2 | 1, 3 | 1).
+    let rule = |neighbours: u8, alive: u8| u8::from((neighbours | alive) == 3);
     // The edge cells' neighbours wrap around; the loop between them vectorises.
     let edge = |l: usize, x: usize, r: usize| {
         let neighbours = up[l] + up[x] + up[r] + mid[l] + mid[r] + down[l] + down[x] + down[r];
@@ -200,11 +187,6 @@ fn next_row(current: &[u8], y: usize, out: &mut [u8]) {
     for (cell, ((u, m), d)) in out[1..].iter_mut().zip(windows) {
         *cell = rule(u[0] + u[1] + u[2] + m[0] + m[2] + d[0] + d[1] + d[2], m[1]);
     }
-}
-
-/// Born with 3 live neighbours (3 | 0); survives with 2 or 3 (2 | 1, 3 | 1).
-fn rule(neighbours: u8, alive: u8) -> u8 {
-    u8::from((neighbours | alive) == 3)
 }
 
 pub fn live_cells(board: &[u8]) -> usize {
@@ -220,15 +202,13 @@ fn median_time<T>(runs: u32, kernel: impl Fn() -> T) -> (T, Duration) {
     while warm_up.elapsed() < Duration::from_millis(250) {
         result = kernel();
     }
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let started = Instant::now();
-            let fresh = kernel();
-            let time = started.elapsed();
-            result = fresh; // the previous board is freed after the clock stopped
-            time
-        })
-        .collect();
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let fresh = kernel();
+        times.push(started.elapsed());
+        result = fresh; // the previous board is freed after the clock stopped
+    }
     times.sort();
     (result, times[times.len() / 2])
 }
@@ -239,17 +219,12 @@ fn median_time<T>(runs: u32, kernel: impl Fn() -> T) -> (T, Duration) {
 /// in place: renaming over a device would replace the device.
 fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        let mut file = File::options().write(true).open(path)?;
-        file.write_all(bytes)?;
-        return file.flush();
+        return fs::write(path, bytes); // unbuffered: every error seen
     }
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
     let mut file = tempfile::Builder::new()
         .permissions(fs::Permissions::from_mode(0o666)) // less the umask, as `File::create`
-        .tempfile_in(dir)?;
+        .tempfile_in(dir.unwrap_or(Path::new(".")))?;
     file.write_all(bytes)?;
     file.flush()?;
     file.persist(path)?;
@@ -259,17 +234,15 @@ fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
 // ---- demo inputs ----
 
 fn first_generation(start: Start, width: usize, height: usize, seed: u64) -> Vec<u8> {
-    let mut board = vec![0; width * height];
     let (cx, cy) = (width / 2, height / 2);
-    let cells: &[(usize, usize)] = match start {
+    let live: &[(usize, usize)] = match start {
         Start::Random => return random_board(width, height, seed),
         Start::Blinker => &[(cx - 1, cy), (cx, cy), (cx + 1, cy)],
         Start::Glider => &[(1, 0), (2, 1), (0, 2), (1, 2), (2, 2)],
     };
-    for &(x, y) in cells {
-        board[y * width + x] = 1;
-    }
-    board
+    (0..width * height)
+        .map(|i| u8::from(live.contains(&(i % width, i / width))))
+        .collect()
 }
 
 /// A board with about a quarter of its cells alive, the same for the same seed.
