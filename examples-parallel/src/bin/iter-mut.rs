@@ -134,25 +134,33 @@ pub fn collatz_steps(mut n: u64) -> u64 {
 }
 
 /// Runs both kernels on fresh copies of `input`, taking turns (so that other
-/// work on the machine slows both alike), once to warm up and then `runs`
-/// times, as criterion does; the copying and freeing are left out of the
-/// timing. Returns each kernel's last result and median time.
+/// work on the machine slows both alike), for a quarter of a second to warm up
+/// (caches, rayon's workers, the CPUs' idle states) and then `runs` times, as
+/// criterion does; the copying and freeing are left out of the timing.
+/// Returns each kernel's last result and median time.
 fn median_times(
     input: &[u64],
     kernels: [fn(&mut [u64]); 2],
     runs: u32,
 ) -> [(Vec<u64>, Duration); 2] {
     let mut results = [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())];
-    for run in 0..=runs {
+    let mut round = |timed: bool| {
         for (kernel, (result, times)) in kernels.iter().zip(&mut results) {
             let mut v = input.to_vec();
             let started = Instant::now();
             kernel(&mut v);
-            if run > 0 {
-                times.push(started.elapsed()); // run 0 is the warm-up
+            if timed {
+                times.push(started.elapsed());
             }
             *result = v; // the previous copy is freed here, after the clock stopped
         }
+    };
+    let warm_up = Instant::now();
+    while warm_up.elapsed() < Duration::from_millis(250) {
+        round(false);
+    }
+    for _ in 0..runs {
+        round(true);
     }
     results.map(|(result, mut times)| {
         times.sort();

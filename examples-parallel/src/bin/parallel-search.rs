@@ -149,10 +149,15 @@ fn print_timings<T: std::fmt::Debug>(
     );
 }
 
-/// Runs `f` once to warm up, then `runs` times, as criterion does: returns
-/// the last result and the median time.
+/// Runs `f` for a quarter of a second to warm up (caches, rayon's workers,
+/// the CPUs' idle states), then `runs` times, as criterion does: returns the
+/// last result and the median time.
 fn median_time<T>(runs: u32, f: impl Fn() -> T) -> (T, Duration) {
-    let mut result = f(); // the warm-up
+    let warm_up = Instant::now();
+    let mut result = f();
+    while warm_up.elapsed() < Duration::from_millis(250) {
+        result = f();
+    }
     let mut times = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();

@@ -147,11 +147,16 @@ fn base_primes(limit: usize) -> Vec<usize> {
     primes
 }
 
-/// Runs `kernel` once to warm up, then `runs` times, as criterion does, and
+/// Runs `kernel` for a quarter of a second to warm up (caches, rayon's
+/// workers, the CPUs' idle states), then `runs` times, as criterion does, and
 /// returns the last result and the median time; each previous result is
 /// freed after the clock stopped.
 fn median_time<T>(runs: u32, kernel: impl Fn() -> T) -> (T, Duration) {
+    let warm_up = Instant::now();
     let mut result = kernel();
+    while warm_up.elapsed() < Duration::from_millis(250) {
+        result = kernel();
+    }
     let mut times: Vec<Duration> = (0..runs)
         .map(|_| {
             let started = Instant::now();
