@@ -68,18 +68,11 @@ fn main() -> ExitCode {
 }
 
 #[tokio::main]
-async fn run(
-    Args {
-        producers,
-        messages,
-        subscribers,
-        capacity,
-    }: Args,
-) -> anyhow::Result<()> {
-    let delivered = mpsc_fan_in(producers, messages, capacity).await?;
-    let answered = oneshot_replies(messages).await?;
-    let broadcast = broadcast_to_all(subscribers, messages).await?;
-    let final_value = watch_latest(subscribers, messages).await?;
+async fn run(args: Args) -> anyhow::Result<()> {
+    let delivered = mpsc_fan_in(args.producers, args.messages, args.capacity).await?;
+    let answered = oneshot_replies(args.messages).await?;
+    let broadcast = broadcast_to_all(args.subscribers, args.messages).await?;
+    let final_value = watch_latest(args.subscribers, args.messages).await?;
     println!(
         "mpsc delivered {delivered}, oneshot answered {answered}, broadcast delivered \
          {broadcast}, every watcher ended on {final_value}"
@@ -116,9 +109,7 @@ async fn mpsc_fan_in(producers: u64, messages: u64, capacity: usize) -> anyhow::
         received += 1;
         sleep(Duration::from_millis(1)).await; // a slow consumer
     }
-    while let Some(sender) = senders.join_next().await {
-        sender.context("an mpsc producer panicked")?;
-    }
+    senders.join_all().await; // all done by now; a producer's panic would resume here
     ensure!(
         most_queued <= capacity,
         "{most_queued} messages queued, above the capacity of {capacity}"
@@ -127,27 +118,21 @@ async fn mpsc_fan_in(producers: u64, messages: u64, capacity: usize) -> anyhow::
     Ok(received)
 }
 
-/// A request to the squaring server, with the channel its reply goes back on.
-struct Request {
-    n: u64,
-    reply: oneshot::Sender<u64>,
-}
-
-/// Sends `requests` requests one at a time and awaits each reply. Returns how
-/// many were answered.
+/// Sends `requests` numbers one at a time to a squaring server, each with a
+/// `oneshot::Sender` for its reply, and awaits each reply. Returns how many
+/// were answered.
 async fn oneshot_replies(requests: u64) -> anyhow::Result<u64> {
-    let (tx, mut rx) = mpsc::channel::<Request>(1);
+    // A request: the number, and the sender its reply goes back on.
+    let (tx, mut rx) = mpsc::channel::<(u64, oneshot::Sender<u64>)>(1);
     let server = tokio::spawn(async move {
-        while let Some(Request { n, reply }) = rx.recv().await {
+        while let Some((n, reply)) = rx.recv().await {
             // Err only if the client stopped waiting; nothing to do then.
             let _ = reply.send(n * n);
         }
     });
     for n in 1..=requests {
         let (reply, response) = oneshot::channel();
-        tx.send(Request { n, reply })
-            .await
-            .context("the server stopped")?;
+        tx.send((n, reply)).await.context("the server stopped")?;
         // One value, or an error if the server dropped the sender unanswered.
         let square = response.await.context("the server dropped a request")?;
         println!("oneshot: {n} squared is {square}");
@@ -186,11 +171,7 @@ async fn broadcast_to_all(subscribers: u64, messages: u64) -> anyhow::Result<u64
         tx.send(m).context("no subscriber is listening")?;
     }
     drop(tx); // closes the channel, after the messages already sent
-    let mut delivered = 0;
-    while let Some(got) = set.join_next().await {
-        delivered += got.context("a subscriber task failed")?;
-    }
-    Ok(delivered)
+    Ok(set.join_all().await.into_iter().sum())
 }
 
 /// `watchers` receivers follow a value the sender sets to 1, 2, ..., `updates`.
@@ -220,13 +201,9 @@ async fn watch_latest(watchers: u64, updates: u64) -> anyhow::Result<u64> {
         sleep(Duration::from_millis(1)).await;
     }
     drop(tx); // ends the watchers' loops once they have seen the final value
-    while let Some(ended) = set.join_next().await {
-        let (w, last) = ended.context("a watcher task failed")?;
+    for (w, last) in set.join_all().await {
         println!("watch: watcher {w} ended on {last}");
-        ensure!(
-            last == updates,
-            "watcher {w} missed the final value {updates}"
-        );
+        ensure!(last == updates, "watcher {w} missed the final value");
     }
     Ok(updates)
 }
