@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -76,21 +76,19 @@ async fn run(Args { keys, latency_ms }: Args) -> anyhow::Result<()> {
     });
     for pass in ["first", "second"] {
         for key in 1..=keys {
-            let value = cache.load(key).await;
-            println!("{pass} pass: key {key} -> {}", shown(value.as_deref()));
+            let value = shown(cache.load(key).await);
+            println!("{pass} pass: key {key} -> {value}");
         }
     }
     let missing = keys + 1;
-    println!(
-        "missing key {missing} -> {}",
-        shown(cache.load(missing).await.as_deref())
-    );
+    let value = shown(cache.load(missing).await);
+    println!("missing key {missing} -> {value}");
 
     // Compiles only because `load` promises a `Send` future (see `spawn_load`).
     let spawned = spawn_load(Arc::clone(&cache), 1)
         .await
         .context("the spawned lookup failed")?;
-    println!("spawned task: key 1 -> {}", shown(spawned.as_deref()));
+    println!("spawned task: key 1 -> {}", shown(spawned));
 
     // A backend chosen at run time: through `dyn DynStorage`, one box per call.
     let backends: Vec<Box<dyn DynStorage>> = vec![
@@ -98,20 +96,14 @@ async fn run(Args { keys, latency_ms }: Args) -> anyhow::Result<()> {
         Box::new(SlowStore::new(demo_data(keys), latency)),
     ];
     for backend in &backends {
-        let value = backend.load_boxed(keys).await;
-        println!(
-            "dyn {}: key {keys} -> {}",
-            backend.dyn_name(),
-            shown(value.as_deref())
-        );
+        let value = shown(backend.load_boxed(keys).await);
+        println!("dyn {}: key {keys} -> {value}", backend.dyn_name());
     }
 
     let reads = cache.inner.reads.load(Ordering::Relaxed);
     let lookups = 2 * u64::from(keys) + 2;
-    println!(
-        "Cache over {}: {reads} slow reads for {lookups} lookups",
-        cache.inner.name()
-    );
+    let store = cache.inner.name();
+    println!("Cache over {store}: {reads} slow reads for {lookups} lookups");
     Ok(())
 }
 
@@ -171,6 +163,12 @@ struct Cache<S> {
     hits: Mutex<HashMap<u32, String>>,
 }
 
+impl<S> Cache<S> {
+    fn lock_hits(&self) -> MutexGuard<'_, HashMap<u32, String>> {
+        self.hits.lock().expect("no thread panics holding it")
+    }
+}
+
 impl<S: Storage + Sync> Storage for Cache<S> {
     fn name(&self) -> &'static str {
         "cache"
@@ -180,24 +178,14 @@ impl<S: Storage + Sync> Storage for Cache<S> {
         // The guard is a temporary of this statement: it is released before
         // the `.await` below. A `std` mutex guard held across an `.await` would
         // block other tasks, and would make this future not `Send`.
-        let cached = self
-            .hits
-            .lock()
-            .expect("no thread panics holding it")
-            .get(&key)
-            .cloned();
+        let cached = self.lock_hits().get(&key).cloned();
         if cached.is_some() {
             return cached;
         }
-        println!(
-            "cache: key {key} not cached, asking the {}",
-            self.inner.name()
-        );
+        let store = self.inner.name();
+        println!("cache: key {key} not cached, asking the {store}");
         let value = self.inner.load(key).await?;
-        self.hits
-            .lock()
-            .expect("no thread panics holding it")
-            .insert(key, value.clone());
+        self.lock_hits().insert(key, value.clone());
         Some(value)
     }
 }
@@ -219,8 +207,8 @@ impl<S: Storage> DynStorage for S {
     }
 }
 
-fn shown(value: Option<&str>) -> &str {
-    value.unwrap_or("(not found)")
+fn shown(value: Option<String>) -> String {
+    value.unwrap_or_else(|| "(not found)".into())
 }
 
 // ---- demo inputs ----
