@@ -21,9 +21,9 @@
 //! Without a directory, 12 demo photos are generated in a new directory
 //! under the system's temporary directory (printed), and the thumbnails go
 //! to `thumbnails/` in it. The batch is timed three ways, each the median of
-//! `--runs` runs after a warm-up: sequential with a full decode, sequential
-//! with a reduced-scale decode, parallel with it (`--parallel-only` makes
-//! the thumbnails once, the last way).
+//! `--runs` runs after a quarter-second warm-up: sequential with a full
+//! decode, sequential with a reduced-scale decode, parallel with it
+//! (`--parallel-only` makes the thumbnails once, the last way).
 //!
 //! ```sh
 //! cargo run --release -p examples-parallel --bin thumbnails -- ~/Pictures --out /tmp/thumbnails
@@ -31,7 +31,8 @@
 
 use std::cmp::Reverse;
 use std::fs;
-use std::io::{Cursor, Write};
+use std::io::Write;
+use std::iter::zip;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -39,9 +40,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
-use glob::{MatchOptions, Pattern};
 use image::codecs::jpeg::JpegEncoder;
-use image::{ImageFormat, Rgb, RgbImage, imageops};
+use image::{Rgb, RgbImage, imageops};
 use jpeg_decoder::PixelFormat;
 use rayon::prelude::*;
 
@@ -68,13 +68,6 @@ struct Args {
     demo_megapixels: f64,
 }
 
-/// The size of a photo and of its thumbnail, in pixels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Thumbnail {
-    pub original: (u32, u32),
-    pub thumbnail: (u32, u32),
-}
-
 fn main() -> ExitCode {
     sigpipe::reset(); // `recipe | head -1` ends quietly, as any Unix tool does
     if let Err(e) = run(Args::parse()) {
@@ -90,11 +83,6 @@ fn run(args: Args) -> anyhow::Result<()> {
         None => demo_photos(args.demo_megapixels)?,
     };
     let files = jpeg_files(&dir)?;
-    ensure!(
-        !files.is_empty(),
-        "no *.jpg or *.jpeg files in {}",
-        dir.display()
-    );
     let out = args.out.unwrap_or_else(|| dir.join("thumbnails"));
     fs::create_dir_all(&out)
         .with_context(|| format!("creating the output directory --out {}", out.display()))?;
@@ -106,78 +94,47 @@ fn run(args: Args) -> anyhow::Result<()> {
         out.display()
     );
     let size = args.size;
+    let count = files.len();
     println!(
-        "{} photos in {}; thumbnails of at most {size}x{size} go to {}",
-        files.len(),
+        "{count} photos in {}; thumbnails of at most {size}x{size} go to {}",
         dir.display(),
         out.display()
     );
     println!("rayon threads: {}", rayon::current_num_threads());
-
     let results = if args.parallel_only {
         thumbnails_parallel(&files, &out, size, Decode::ReducedScale)
     } else {
-        // Make the work smaller first (decode fewer pixels), then spread it
-        // over the cores: each step timed against the plain sequential run.
-        let runs = args.runs;
-        let time = |f: &dyn Fn() -> Results| median_time(runs, f);
-        let (full, full_time) = time(&|| thumbnails_sequential(&files, &out, size, Decode::Full));
-        let (_, reduced_time) =
-            time(&|| thumbnails_sequential(&files, &out, size, Decode::ReducedScale));
-        let (parallel, par_time) =
-            time(&|| thumbnails_parallel(&files, &out, size, Decode::ReducedScale));
-        // Every photo made both ways has one size. (A save may fail in one
-        // run only, on a disk that filled up.)
-        let agree = full.len() == files.len()
-            && full.iter().zip(&parallel).all(|pair| match pair {
-                (Ok(s), Ok(p)) => s == p,
-                _ => true,
-            });
-        ensure!(agree, "the sequential and parallel runs disagree");
-        let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
-        let ratio = |d: Duration| full_time.as_secs_f64() / d.as_secs_f64();
-        println!("thumbnails, sequential, full decode: {}", ms(full_time));
-        println!(
-            "thumbnails, sequential, reduced-scale decode: {} ({:.2}x)",
-            ms(reduced_time),
-            ratio(reduced_time)
-        );
-        println!(
-            "thumbnails, parallel, reduced-scale decode: {} ({:.2}x)",
-            ms(par_time),
-            ratio(par_time)
-        );
-        println!(
-            "(each the median of {runs} runs after a warm-up; Nx = N times as fast as the first)"
-        );
-        parallel
+        time_three_ways(&files, &out, size, args.runs)?
     };
 
     let mut failed = 0;
     for (file, result) in files.iter().zip(&results) {
-        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        let name = file.file_name().unwrap_or_default().display();
         match result {
-            Ok(t) => println!("{name}: {} -> {}", dims(t.original), dims(t.thumbnail)),
+            Ok(((w, h), (tw, th))) => println!("{name}: {w}x{h} -> {tw}x{th}"),
             Err(e) => {
                 eprintln!("failed: {}: {e:#}", file.display());
                 failed += 1;
             }
         }
     }
-    println!("Saved {} thumbnails, {failed} failed", files.len() - failed);
+    println!("Saved {} thumbnails, {failed} failed", count - failed);
     if failed > 0 {
-        bail!("{failed} of {} photos failed", files.len());
+        bail!("{failed} of {count} photos failed");
     }
     Ok(())
 }
 
 // ---- kernels: plain functions, so that a benchmark can call them ----
 
-/// Each photo's thumbnail, or why it could not be made.
-pub type Results = Vec<anyhow::Result<Thumbnail>>;
+/// A photo's size and its thumbnail's, in pixels.
+pub type Sizes = ((u32, u32), (u32, u32));
+
+/// Each photo's sizes, or why its thumbnail could not be made.
+pub type Results = Vec<anyhow::Result<Sizes>>;
 
 /// How a photo is decoded before it is shrunk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub enum Decode {
     /// Every pixel of the photo, then shrunk: 12 million pixels for a 12 MP photo.
     Full,
@@ -211,13 +168,9 @@ pub fn thumbnails_parallel(files: &[PathBuf], out: &Path, size: u32, decode: Dec
 }
 
 /// Decodes `file`, shrinks it to fit in `size` x `size` keeping its aspect
-/// ratio, and saves it as a JPEG of the same name in `out`.
-pub fn make_thumbnail(
-    file: &Path,
-    out: &Path,
-    size: u32,
-    decode: Decode,
-) -> anyhow::Result<Thumbnail> {
+/// ratio, and saves it as a JPEG of the same name in `out`. Returns the
+/// photo's size and the thumbnail's.
+pub fn make_thumbnail(file: &Path, out: &Path, size: u32, decode: Decode) -> anyhow::Result<Sizes> {
     let bytes = fs::read(file).context("reading")?;
     let (original, photo) = match decode {
         Decode::ReducedScale if bytes.starts_with(&[0xFF, 0xD8]) => {
@@ -234,27 +187,66 @@ pub fn make_thumbnail(
         }
     };
     let (width, height) = fit(original, size); // never enlarged
-    let thumbnail = if photo.dimensions() == (width, height) {
-        photo
-    } else {
-        // Each decoded pixel goes into exactly one thumbnail pixel.
-        imageops::thumbnail(&photo, width, height)
-    };
+    // A box filter: each decoded pixel goes into exactly one thumbnail pixel.
+    let thumbnail = imageops::thumbnail(&photo, width, height);
     // Encoded in memory: `save_with_format` would drop the error of the last
     // buffered write.
     let mut jpeg = Vec::new();
-    thumbnail
-        .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+    JpegEncoder::new(&mut jpeg)
+        .encode_image(&thumbnail)
         .context("encoding the thumbnail")?;
     let name = file.file_name().context("a photo has a file name")?;
     write_file(&out.join(name), &jpeg)?;
-    Ok(Thumbnail {
-        original,
-        thumbnail: (width, height),
-    })
+    Ok((original, (width, height)))
 }
 
 // ---- helpers ----
+
+/// Times the batch three ways: less work first (fewer pixels decoded), then
+/// every core, each against the first. Returns the parallel run's results.
+fn time_three_ways(files: &[PathBuf], out: &Path, size: u32, runs: u32) -> anyhow::Result<Results> {
+    type Kernel = fn(&[PathBuf], &Path, u32, Decode) -> Results;
+    let time = |kernel: Kernel, decode| median_time(runs, || kernel(files, out, size, decode));
+    let (full, full_time) = time(thumbnails_sequential, Decode::Full);
+    let (_, reduced_time) = time(thumbnails_sequential, Decode::ReducedScale);
+    let (parallel, parallel_time) = time(thumbnails_parallel, Decode::ReducedScale);
+    // Every photo made both ways has one size. (A save may fail in one run
+    // only, on a disk that filled up.)
+    let agree = full.len() == files.len()
+        && zip(&full, &parallel).all(|pair| !matches!(pair, (Ok(s), Ok(p)) if s != p));
+    ensure!(agree, "the sequential and parallel runs disagree");
+    for (way, time) in [
+        ("sequential, full decode", full_time),
+        ("sequential, reduced-scale decode", reduced_time),
+        ("parallel, reduced-scale decode", parallel_time),
+    ] {
+        let speedup = full_time.as_secs_f64() / time.as_secs_f64();
+        let ms = time.as_secs_f64() * 1e3;
+        println!("thumbnails, {way}: {ms:.1} ms ({speedup:.2}x)");
+    }
+    println!("(each the median of {runs} runs after a warm-up; Nx = N times as fast as the first)");
+    Ok(parallel)
+}
+
+/// Runs `f` for a quarter of a second to warm up (caches, rayon's workers,
+/// the CPUs' idle states), then `runs` times, as criterion does: returns the
+/// last result and the median time.
+fn median_time<T>(runs: u32, mut f: impl FnMut() -> T) -> (T, Duration) {
+    let warm_up = Instant::now();
+    let mut result = f();
+    while warm_up.elapsed() < Duration::from_millis(250) {
+        result = f();
+    }
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let latest = f();
+        times.push(started.elapsed());
+        result = latest; // the previous result is freed after the clock stopped
+    }
+    times.sort();
+    (result, times[times.len() / 2])
+}
 
 /// The size of the thumbnail of a `width` x `height` photo: the largest that
 /// fits in `size` x `size` with the same aspect ratio (rounded as `image`'s
@@ -284,13 +276,12 @@ pub fn decode_jpeg_scaled(jpeg: &[u8], size: u32) -> anyhow::Result<((u32, u32),
         .scale(width as u16, height as u16)
         .map_err(decoding)?;
     let pixels = decoder.decode().map_err(decoding)?;
-    let (width, height) = (u32::from(width), u32::from(height));
     let rgb: Vec<u8> = match info.pixel_format {
         PixelFormat::RGB24 => pixels,
-        PixelFormat::L8 => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
-        PixelFormat::L16 => pixels
-            .chunks_exact(2)
-            .flat_map(|l| [l[0], l[0], l[0]])
+        // Gray, of one byte or two (the high one first): each made three.
+        PixelFormat::L8 | PixelFormat::L16 => pixels
+            .chunks_exact(info.pixel_format.pixel_bytes())
+            .flat_map(|l| [l[0]; 3])
             .collect(),
         // Ink amounts: each colour is what its ink and black leave of white.
         PixelFormat::CMYK32 => pixels
@@ -301,7 +292,8 @@ pub fn decode_jpeg_scaled(jpeg: &[u8], size: u32) -> anyhow::Result<((u32, u32),
             })
             .collect(),
     };
-    let image = RgbImage::from_raw(width, height, rgb).context("decoding: short pixel data")?;
+    let image = RgbImage::from_raw(width.into(), height.into(), rgb)
+        .context("decoding: short pixel data")?;
     Ok((original, image))
 }
 
@@ -328,46 +320,25 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 /// The `*.jpg` and `*.jpeg` files directly in `dir`, any letter case, sorted.
-/// Only the names are matched: a pattern over the whole path would match the
-/// directory's own name without regard to case too.
 fn jpeg_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut any_case = MatchOptions::new();
-    any_case.case_sensitive = false;
-    let patterns = [Pattern::new("*.jpg")?, Pattern::new("*.jpeg")?];
-    let listing = || format!("cannot read the photo directory {}", dir.display());
+    let shown = dir.display();
+    let listing = || format!("cannot read the photo directory {shown}");
     let is_dir = fs::metadata(dir).with_context(listing)?.is_dir();
-    ensure!(is_dir, "{} is not a directory", dir.display());
+    ensure!(is_dir, "{shown} is not a directory");
     let mut files = Vec::new();
     for entry in fs::read_dir(dir).with_context(listing)? {
         let path = entry.with_context(listing)?.path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let ext = path.extension().unwrap_or_default();
+        let jpeg = ext.eq_ignore_ascii_case("jpg") || ext.eq_ignore_ascii_case("jpeg");
         // Anything but a directory: a photo that cannot be read (a broken
         // link, say) is reported and counted, not skipped.
-        if patterns.iter().any(|p| p.matches_with(&name, any_case)) && !path.is_dir() {
+        if jpeg && !path.is_dir() {
             files.push(path);
         }
     }
     files.sort();
+    ensure!(!files.is_empty(), "no *.jpg or *.jpeg files in {shown}");
     Ok(files)
-}
-
-/// Runs `f` once to warm up, then `runs` times, as criterion does: returns
-/// the last result and the median time.
-fn median_time<T>(runs: u32, mut f: impl FnMut() -> T) -> (T, Duration) {
-    let mut result = f(); // the warm-up
-    let mut times = Vec::new();
-    for _ in 0..runs {
-        let started = Instant::now();
-        let latest = f();
-        times.push(started.elapsed());
-        result = latest; // the previous result is freed after the clock stopped
-    }
-    times.sort();
-    (result, times[times.len() / 2])
-}
-
-fn dims((width, height): (u32, u32)) -> String {
-    format!("{width}x{height}")
 }
 
 /// `--demo-megapixels`: a number from 0.001 to 100.
@@ -392,54 +363,35 @@ fn demo_photos(largest_megapixels: f64) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
-/// Writes 12 textured JPEGs into `dir`, in parallel, from `largest / 40` to
-/// `largest` megapixels, landscape and portrait, with `.jpg`, `.JPG`,
-/// `.jpeg` and `.JPEG` names. Returns how many it wrote.
+/// Writes 12 grainy JPEGs into `dir`, from `largest / 40` to `largest`
+/// megapixels, landscape and portrait, named `.jpg`, `.JPG`, `.jpeg` and
+/// `.JPEG` in turn. Returns how many it wrote.
 pub fn generate_demo_photos(dir: &Path, largest: f64) -> anyhow::Result<usize> {
-    const ASPECTS: [f64; 3] = [4.0 / 3.0, 3.0 / 2.0, 16.0 / 9.0];
-    const EXTENSIONS: [&str; 4] = ["jpg", "JPG", "jpeg", "JPEG"];
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    (0..12)
-        .into_par_iter()
-        .map(|i| {
-            // Sizes grow geometrically; even photos are landscape, odd ones portrait.
-            let pixels = largest * 1e6 / 40.0 * 40f64.powf(f64::from(i) / 11.0);
-            let aspect = ASPECTS[i as usize % 3];
-            let long = (pixels * aspect).sqrt().round().max(1.0) as u32;
-            let short = (pixels / aspect).sqrt().round().max(1.0) as u32;
-            let (width, height) = [(long, short), (short, long)][i as usize % 2];
-            let path = dir.join(format!("photo-{:02}.{}", i + 1, EXTENSIONS[i as usize % 4]));
-            let mut jpeg = Vec::new();
-            JpegEncoder::new_with_quality(&mut jpeg, 90)
-                .encode_image(&demo_photo(width, height, i))?;
-            write_file(&path, &jpeg)
-        })
-        .collect::<anyhow::Result<Vec<()>>>()
-        .map(|written| written.len())
+    for i in 0..12 {
+        // Sizes grow geometrically; aspect ratios 4:3, 3:2 and 16:9 in turn.
+        let pixels = largest * 1e6 / 40.0 * 40f64.powf(f64::from(i) / 11.0);
+        let aspect = [4.0 / 3.0, 3.0 / 2.0, 16.0 / 9.0][i as usize % 3];
+        let long = (pixels * aspect).sqrt().round() as u32;
+        let short = (pixels / aspect).sqrt().round() as u32;
+        let (width, height) = [(long, short), (short, long)][i as usize % 2];
+        let extension = ["jpg", "JPG", "jpeg", "JPEG"][i as usize % 4];
+        let mut jpeg = Vec::new();
+        JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&demo_photo(width, height, i))?;
+        write_file(&dir.join(format!("photo-{:02}.{extension}", i + 1)), &jpeg)?;
+    }
+    Ok(12)
 }
 
-/// A landscape-like picture: a sky-to-ground gradient, soft waves, and
-/// per-pixel grain so that the JPEG encoder has real detail to code.
+/// A sky fading to the ground, with grain on every pixel so that the JPEG
+/// encoder has real detail to code.
 fn demo_photo(width: u32, height: u32, seed: u32) -> RgbImage {
-    let phase = seed as f32 * 0.7;
     RgbImage::from_fn(width, height, |x, y| {
-        let (u, v) = (x as f32 / width as f32, y as f32 / height as f32);
-        let wave = ((u * 11.0 + phase).sin() + 0.5 * (u * 37.0 - phase).sin())
-            * (v * 7.0 - phase).cos()
-            * 30.0;
-        // A cheap hash of the position: grain of about 16 levels either way.
-        let mut h = x.wrapping_mul(0x9E37_79B1) ^ y.wrapping_mul(0x85EB_CA77) ^ seed;
-        h ^= h >> 15;
-        h = h.wrapping_mul(0x2C1B_3C6D);
-        h ^= h >> 12;
-        let grain = (h & 0x1F) as f32 - 15.5;
-        let channel = |sky: f32, ground: f32| {
-            (sky + (ground - sky) * v + wave + grain).clamp(0.0, 255.0) as u8
-        };
-        Rgb([
-            channel(110.0, 90.0),
-            channel(160.0, 120.0),
-            channel(230.0, 60.0),
-        ])
+        let fade = (y * 100 / height) as u8; // 0 at the top, 99 at the bottom
+        // A cheap hash of the position: grain of 32 levels.
+        let hash = (x.wrapping_mul(0x9E37_79B1) ^ y.wrapping_mul(0x85EB_CA77) ^ seed)
+            .wrapping_mul(0x2C1B_3C6D);
+        let grain = (hash >> 27) as u8;
+        Rgb([100 + grain, 150 + grain - fade / 2, 220 + grain - fade * 2])
     })
 }
