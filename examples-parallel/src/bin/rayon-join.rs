@@ -33,8 +33,6 @@ use rand::{RngExt, SeedableRng};
 
 /// Inputs up to this long are printed in full.
 const SHOW_ALL: usize = 16;
-/// Slices up to this long are insertion-sorted.
-const INSERTION_SORT_LEN: usize = 16;
 
 /// Sort random numbers with a merge sort parallelised by `rayon::join`.
 #[derive(Parser)]
@@ -77,28 +75,18 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let Args {
-        len,
-        cutoff,
-        seed,
-        runs,
-        meet,
-    } = args;
+    let (len, cutoff, seed, runs) = (args.len, args.cutoff, args.seed, args.runs);
     let threads = rayon::current_num_threads();
     ensure!(
-        !meet || (len > cutoff && threads >= 2),
+        !args.meet || (len > cutoff && threads >= 2),
         "--meet needs --len above --cutoff and 2 or more threads"
     );
     println!(
         "merge sort of {len} random numbers (seed {seed}), cutoff {cutoff}, rayon threads: {threads}"
     );
-    let mut rng = StdRng::seed_from_u64(seed);
-    let numbers: Vec<u64> = (0..len).map(|_| rng.random()).collect();
-    if len <= SHOW_ALL {
-        println!("random numbers: {numbers:?}");
-    }
+    let numbers = random_numbers(len, seed);
     let barrier = Barrier::new(2);
-    let meet = meet.then_some(&barrier);
+    let meet = args.meet.then_some(&barrier);
     let mut joins = Joins::default();
     let (reference, std_time) = median_time(&numbers, runs, |v| v.sort());
     let (sequential, sequential_time) = median_time(&numbers, runs, merge_sort_sequential);
@@ -106,25 +94,19 @@ fn run(args: Args) -> anyhow::Result<()> {
         joins = merge_sort_parallel(v, cutoff, meet);
     });
     ensure!(
-        sequential == reference,
-        "the sequential merge sort differs from the std sort"
-    );
-    ensure!(
-        parallel == reference,
-        "the parallel merge sort differs from the std sort"
+        sequential == reference && parallel == reference,
+        "the merge sorts differ from the std sort"
     );
 
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let speedup = sequential_time.as_secs_f64() / parallel_time.as_secs_f64();
     println!(
-        "merge sort: sequential {:.1} ms, parallel {:.1} ms, speedup {:.2}x (median of {runs} runs after a warm-up)",
-        ms(sequential_time),
-        ms(parallel_time),
-        sequential_time.as_secs_f64() / parallel_time.as_secs_f64()
+        "merge sort: sequential {sequential_time:.1?}, parallel {parallel_time:.1?}, speedup {speedup:.2}x (median of {runs} runs after a warm-up)"
     );
-    println!("std sort (reference): {:.1} ms", ms(std_time));
+    println!("std sort (reference): {std_time:.1?}");
     println!("rayon::join calls: {}", joins.calls);
     println!("second halves stolen by another worker: {}", joins.stolen);
     if len <= SHOW_ALL {
+        println!("random numbers: {numbers:?}");
         println!("parallel merge sort: {parallel:?}");
     }
     println!("Parallel merge sort equals the std sort on {len} numbers");
@@ -134,7 +116,7 @@ fn run(args: Args) -> anyhow::Result<()> {
 // ---- kernels: plain functions, so that a benchmark can call them ----
 
 /// Sorts `v` with a top-down merge sort, on the current thread only.
-pub fn merge_sort_sequential<T: Ord + Copy>(v: &mut [T]) {
+pub fn merge_sort_sequential(v: &mut [u64]) {
     let mut buf = v.to_vec();
     sort_sequential(v, &mut buf);
 }
@@ -142,21 +124,12 @@ pub fn merge_sort_sequential<T: Ord + Copy>(v: &mut [T]) {
 /// Sorts `v` with a top-down merge sort whose halves longer than `cutoff`
 /// are sorted in parallel with `rayon::join`. With `meet`, the two halves
 /// of the first `join` wait for each other there.
-pub fn merge_sort_parallel<T: Ord + Copy + Send>(
-    v: &mut [T],
-    cutoff: usize,
-    meet: Option<&Barrier>,
-) -> Joins {
+pub fn merge_sort_parallel(v: &mut [u64], cutoff: usize, meet: Option<&Barrier>) -> Joins {
     let mut buf = v.to_vec();
     sort_parallel(v, &mut buf, cutoff, meet)
 }
 
-fn sort_parallel<T: Ord + Copy + Send>(
-    v: &mut [T],
-    buf: &mut [T],
-    cutoff: usize,
-    meet: Option<&Barrier>,
-) -> Joins {
+fn sort_parallel(v: &mut [u64], buf: &mut [u64], cutoff: usize, meet: Option<&Barrier>) -> Joins {
     if v.len() <= cutoff {
         sort_sequential(v, buf);
         return Joins::default();
@@ -166,14 +139,12 @@ fn sort_parallel<T: Ord + Copy + Send>(
     let (buf_left, buf_right) = buf.split_at_mut(mid);
     // A half that first waits for the other (with `meet`) and records the
     // worker it ran on.
-    let half = |v: &mut [T], buf: &mut [T]| {
+    let half = |v: &mut [u64], buf: &mut [u64]| {
         if let Some(barrier) = meet {
             barrier.wait();
         }
-        (
-            rayon::current_thread_index(),
-            sort_parallel(v, buf, cutoff, None),
-        )
+        let thread = rayon::current_thread_index();
+        (thread, sort_parallel(v, buf, cutoff, None))
     };
     // The two closures borrow disjoint halves, so they may run at the same
     // time; `join` returns only when both have finished.
@@ -188,9 +159,9 @@ fn sort_parallel<T: Ord + Copy + Send>(
     }
 }
 
-fn sort_sequential<T: Ord + Copy>(v: &mut [T], buf: &mut [T]) {
-    if v.len() <= INSERTION_SORT_LEN {
-        insertion_sort(v);
+/// The same merge sort without `join`, down to slices of one number.
+fn sort_sequential(v: &mut [u64], buf: &mut [u64]) {
+    if v.len() <= 1 {
         return;
     }
     let mid = v.len() / 2;
@@ -204,7 +175,7 @@ fn sort_sequential<T: Ord + Copy>(v: &mut [T], buf: &mut [T]) {
 
 /// Merges the sorted `left` and `right` into `out`; on ties `left` goes
 /// first, which keeps the sort stable.
-fn merge<T: Ord + Copy>(left: &[T], right: &[T], out: &mut [T]) {
+fn merge(left: &[u64], right: &[u64], out: &mut [u64]) {
     let (mut i, mut j) = (0, 0);
     for slot in out.iter_mut() {
         if j == right.len() || (i < left.len() && left[i] <= right[j]) {
@@ -217,32 +188,31 @@ fn merge<T: Ord + Copy>(left: &[T], right: &[T], out: &mut [T]) {
     }
 }
 
-fn insertion_sort<T: Ord + Copy>(v: &mut [T]) {
-    for i in 1..v.len() {
-        let mut j = i;
-        while j > 0 && v[j - 1] > v[j] {
-            v.swap(j - 1, j);
-            j -= 1;
-        }
-    }
-}
-
-/// Sorts a fresh copy of `input` once to warm up, then `runs` times, as
+/// Sorts fresh copies of `input` for a quarter of a second to warm up
+/// (caches, rayon's workers, the CPUs' idle states), then `runs` times, as
 /// criterion does; the copying and freeing are left out of the timing.
 /// Returns the last sorted copy and the median time.
 fn median_time(input: &[u64], runs: u32, mut sort: impl FnMut(&mut [u64])) -> (Vec<u64>, Duration) {
-    let mut sorted = Vec::new();
-    let mut times: Vec<Duration> = (0..=runs)
-        .map(|_| {
-            let mut v = input.to_vec();
-            let started = Instant::now();
-            sort(&mut v);
-            let time = started.elapsed();
-            sorted = v; // the previous copy is freed here, after the clock stopped
-            time
-        })
-        .skip(1) // the warm-up
-        .collect();
+    let warm_up = Instant::now();
+    let (mut sorted, mut times) = (Vec::new(), Vec::new());
+    while times.len() < runs as usize {
+        let warming_up = warm_up.elapsed() < Duration::from_millis(250);
+        let mut v = input.to_vec();
+        let started = Instant::now();
+        sort(&mut v);
+        if !warming_up {
+            times.push(started.elapsed());
+        }
+        sorted = v; // the previous copy is freed here, after the clock stopped
+    }
     times.sort();
     (sorted, times[times.len() / 2])
+}
+
+// ---- demo inputs ----
+
+/// `len` random numbers, the same for the same seed.
+pub fn random_numbers(len: usize, seed: u64) -> Vec<u64> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..len).map(|_| rng.random()).collect()
 }
