@@ -91,48 +91,30 @@ fn run(Args { len, seed, runs }: Args) -> anyhow::Result<()> {
         "large population: {len} people aged 0 to 99 (seed {seed}), rayon threads: {}",
         rayon::current_num_threads()
     );
-    let [
-        (expected, sequential),
-        (found, parallel),
-        (two_passes, two_passes_time),
-    ] = median_times(
-        runs,
-        [
-            &|| over_30_sequential(&people),
-            &|| over_30_parallel(&people),
-            &|| over_30_two_passes_parallel(&people),
-        ],
-    );
+    let (expected, sequential) = median_time(runs, || over_30_sequential(&people));
+    let (found, parallel) = median_time(runs, || over_30_parallel(&people));
+    let (two_passes, two_passes_time) = median_time(runs, || over_30_two_passes_parallel(&people));
     for (how, r) in [("sequential fold", expected), ("parallel fold", found)] {
+        let Over30 { count, age_sum } = r;
         // Nobody over 30 (a tiny --len) has no average.
-        let average = match r.count {
+        let average = match count {
             0 => "n/a".to_owned(),
-            count => format!("{:.4}", r.age_sum as f64 / count as f64),
+            _ => format!("{:.4}", age_sum as f64 / count as f64),
         };
-        println!(
-            "{how}: {} people over 30, age sum {}, average {average}",
-            r.count, r.age_sum
-        );
+        println!("{how}: {count} people over 30, age sum {age_sum}, average {average}");
     }
     ensure!(
-        found == expected,
-        "the parallel fold gives {found:?}, the sequential one {expected:?}"
+        found == expected && two_passes == expected,
+        "the parallel fold gives {found:?}, the two passes {two_passes:?}, the sequential fold {expected:?}"
     );
-    ensure!(
-        two_passes == expected,
-        "the two passes give {two_passes:?}, the fold {expected:?}"
-    );
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let speedup = |time: Duration| sequential.as_secs_f64() / time.as_secs_f64();
     println!(
-        "over-30 fold: sequential {:.2} ms, parallel {:.2} ms, speedup {:.2}x (median of {runs} runs after a warm-up)",
-        ms(sequential),
-        ms(parallel),
-        sequential.as_secs_f64() / parallel.as_secs_f64()
+        "over-30 fold: sequential {sequential:.2?}, parallel {parallel:.2?}, speedup {:.2}x (median of {runs} runs after a warm-up)",
+        speedup(parallel)
     );
     println!(
-        "the cookbook's two parallel passes (count, then sum): {:.2} ms, speedup {:.2}x",
-        ms(two_passes_time),
-        sequential.as_secs_f64() / two_passes_time.as_secs_f64()
+        "the cookbook's two parallel passes (count, then sum): {two_passes_time:.2?}, speedup {:.2}x",
+        speedup(two_passes_time)
     );
     println!(
         "Average age over 30: {avg_over_30} for the cookbook's people; parallel and sequential folds agree on {len} people"
@@ -143,15 +125,11 @@ fn run(Args { len, seed, runs }: Args) -> anyhow::Result<()> {
 // ---- kernels: plain functions, so that a benchmark can call them ----
 
 impl Over30 {
-    /// Counts `person` in if they are over 30.
+    /// Counts in one more person over 30.
     fn add(self, person: &Person) -> Over30 {
-        if person.age > 30 {
-            Over30 {
-                count: self.count + 1,
-                age_sum: self.age_sum + u64::from(person.age),
-            }
-        } else {
-            self
+        Over30 {
+            count: self.count + 1,
+            age_sum: self.age_sum + u64::from(person.age),
         }
     }
 
@@ -165,12 +143,16 @@ impl Over30 {
 }
 
 pub fn over_30_sequential(people: &[Person]) -> Over30 {
-    people.iter().fold(Over30::default(), Over30::add)
+    people
+        .iter()
+        .filter(|p| p.age > 30)
+        .fold(Over30::default(), Over30::add)
 }
 
 pub fn over_30_parallel(people: &[Person]) -> Over30 {
     people
         .par_iter()
+        .filter(|p| p.age > 30)
         // Each piece rayon splits off is folded into its own `Over30`...
         .fold(Over30::default, Over30::add)
         // ...and the pieces' results are added up as the pieces rejoin.
@@ -189,27 +171,24 @@ pub fn over_30_two_passes_parallel(people: &[Person]) -> Over30 {
     Over30 { count, age_sum }
 }
 
-/// Runs the kernels taking turns (so that other work on the machine slows
-/// them alike), once to warm up and then `runs` times, as criterion does:
-/// returns each one's result and median time.
-fn median_times<const N: usize>(
-    runs: u32,
-    kernels: [&dyn Fn() -> Over30; N],
-) -> [(Over30, Duration); N] {
-    let mut results: [(Over30, Vec<Duration>); N] = std::array::from_fn(|_| Default::default());
-    for run in 0..=runs {
-        for (kernel, (result, times)) in kernels.iter().zip(&mut results) {
-            let started = Instant::now();
-            *result = kernel();
-            if run > 0 {
-                times.push(started.elapsed()); // run 0 is the warm-up
-            }
-        }
+/// Runs `kernel` for a quarter of a second to warm up (caches, rayon's
+/// workers, the CPUs' idle states), then `runs` times, as criterion does:
+/// returns the last result and the median time.
+fn median_time(runs: u32, kernel: impl Fn() -> Over30) -> (Over30, Duration) {
+    let warm_up = Instant::now();
+    let mut result = kernel();
+    while warm_up.elapsed() < Duration::from_millis(250) {
+        result = kernel();
     }
-    results.map(|(result, mut times)| {
-        times.sort();
-        (result, times[times.len() / 2])
-    })
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            result = kernel();
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    (result, times[times.len() / 2])
 }
 
 // ---- demo inputs ----
