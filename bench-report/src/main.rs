@@ -473,26 +473,35 @@ fn on_one_thread(variant: &str) -> bool {
         .any(|marker| variant.contains(marker))
 }
 
-/// What the figures alone cannot say: why a group misses its target, from
-/// measurements made outside the benchmarks (each says how it was measured).
+/// What the figures alone cannot say: why a group misses its target or what
+/// made it meet it, from measurements made outside the benchmarks (each says
+/// how it was measured).
 const NOTES: [(&str, &str); 2] = [
     (
         "thumbnails",
         "Against Pillow the reduced-scale decode misses both targets. At any scale every DCT \
          coefficient is still entropy-decoded, and `jpeg-decoder`'s Huffman decoding is slower \
-         than libjpeg-turbo's, which Pillow uses; on the small photos, where the scale saves \
-         little, it is even slower than `image`'s full decode. In a side measurement on this \
-         machine (the 12 MP set, three rounds, with other work running), libjpeg-turbo through \
-         the `mozjpeg` crate decoded the same photos at reduced scale in about 0.55x \
-         `jpeg-decoder`'s time: the way to close the gap, at the price of a C build and \
-         libjpeg's error model (a truncated file decodes with a warning instead of failing).",
+         than libjpeg-turbo's, which Pillow uses: under `valgrind --tool=callgrind`, \
+         `decode_scan` and the Huffman reader make about 60% of the instructions of a \
+         reduced-scale run of the 12 MP set, the inverse DCT about 5%, shrinking and encoding the \
+         thumbnails about 12%. On the small photos, where the scale saves little, it is even \
+         slower than `image`'s full decode (which uses `zune-jpeg`, a faster decoder with no \
+         reduced-scale mode). In a side measurement on an earlier 2-core machine (AMD EPYC, \
+         the 12 MP set, three rounds), libjpeg-turbo through the `mozjpeg` crate decoded the \
+         same photos at reduced scale in about 0.55x `jpeg-decoder`'s time: the way to close \
+         the gap, at the price of a C build and libjpeg's error model (errors unwind through \
+         `catch_unwind`; a truncated file decodes with a warning instead of failing).",
     ),
     (
         "game of life",
-        "This run misses the 1.8x target at 1024x1024. On the same board (100 generations), the \
-         recipe's own timing (median of five runs after a warm-up, release build) printed \
-         1.72x, 1.73x and 1.77x, and once 2.34x, in quiet moments of the same day: this group \
-         varies more from run to run than the others, for a reason not yet established.",
+        "The generation loop runs on a rayon worker (`rayon::scope` in `life_parallel`), so \
+         each generation's fork and join stay among awake workers. Run from the main thread \
+         instead, each generation also wakes `main`: on this machine the recipe's own timing \
+         (1024x1024, 100 generations, median of five runs after a quarter-second warm-up, \
+         release build) printed 1.60x to 1.83x that way and 2.00x to 2.12x with the scope, \
+         four runs each. With a single warm-up run instead of a quarter of a second, two or \
+         three of the first parallel runs took twice as long (the idle second CPU waking \
+         slowly, we think); criterion warms up for half a second.",
     ),
 ];
 
