@@ -622,7 +622,15 @@ fn machine() -> Vec<(&'static str, String)> {
 mod tests {
     use std::collections::BTreeMap;
 
-    use super::{Groups, baseline, lesson, natural_key, write_targets};
+    use super::{Groups, baseline, lesson, memory, natural_key, write_targets};
+
+    #[test]
+    fn memory_is_read_from_meminfo_in_gib() {
+        assert_eq!(memory("24634092 kB"), "23.5 GiB");
+        assert_eq!(memory("1048576 kB"), "1.0 GiB");
+        // Not in kB: shown as it was found rather than guessed at.
+        assert_eq!(memory("unknown"), "unknown");
+    }
 
     /// The lesson of a group measured at the one size "1e7", whose first
     /// variant is the `sequential` baseline.
