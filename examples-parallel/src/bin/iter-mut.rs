@@ -77,8 +77,8 @@ fn run(Args { len, seed, runs }: Args) -> anyhow::Result<()> {
         ("collatz steps", collatz_sequential, collatz_parallel),
     ];
     for (name, sequential, parallel) in kernels {
-        let [(expected, sequential_time), (actual, parallel_time)] =
-            median_times(&input, [sequential, parallel], runs);
+        let (expected, sequential_time) = median_time(&input, sequential, runs);
+        let (actual, parallel_time) = median_time(&input, parallel, runs);
         ensure!(
             actual == expected,
             "{name}: the parallel result differs from the sequential one"
@@ -133,39 +133,29 @@ pub fn collatz_steps(mut n: u64) -> u64 {
     steps
 }
 
-/// Runs both kernels on fresh copies of `input`, taking turns (so that other
-/// work on the machine slows both alike), for a quarter of a second to warm up
-/// (caches, rayon's workers, the CPUs' idle states) and then `runs` times, as
+/// Runs `kernel` on fresh copies of `input` for a quarter of a second to warm
+/// up (caches, rayon's workers, the CPUs' idle states), then `runs` times, as
 /// criterion does; the copying and freeing are left out of the timing.
-/// Returns each kernel's last result and median time.
-fn median_times(
-    input: &[u64],
-    kernels: [fn(&mut [u64]); 2],
-    runs: u32,
-) -> [(Vec<u64>, Duration); 2] {
-    let mut results = [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())];
-    let mut round = |timed: bool| {
-        for (kernel, (result, times)) in kernels.iter().zip(&mut results) {
-            let mut v = input.to_vec();
-            let started = Instant::now();
-            kernel(&mut v);
-            if timed {
-                times.push(started.elapsed());
-            }
-            *result = v; // the previous copy is freed here, after the clock stopped
-        }
+/// Returns the last result and the median time.
+fn median_time(input: &[u64], kernel: fn(&mut [u64]), runs: u32) -> (Vec<u64>, Duration) {
+    let once = || {
+        let mut v = input.to_vec();
+        let started = Instant::now();
+        kernel(&mut v);
+        (v, started.elapsed())
     };
     let warm_up = Instant::now();
     while warm_up.elapsed() < Duration::from_millis(250) {
-        round(false);
+        once();
     }
+    let (mut result, mut times) = (Vec::new(), Vec::new());
     for _ in 0..runs {
-        round(true);
+        let (v, time) = once();
+        times.push(time);
+        result = v; // the previous copy is freed here, after the clock stopped
     }
-    results.map(|(result, mut times)| {
-        times.sort();
-        (result, times[times.len() / 2])
-    })
+    times.sort();
+    (result, times[times.len() / 2])
 }
 
 // ---- demo inputs ----
