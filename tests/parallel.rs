@@ -1261,6 +1261,27 @@ fn thumbnails_decode_jpegs_at_the_smallest_scale_that_covers_the_thumbnail() {
     }
 }
 
+/// A file named `.jpg` that holds another format (a PNG here) is no JPEG for
+/// the reduced-scale decoder: it goes to `image`'s decoder, which tells the
+/// format by the content, and is shrunk like any other photo.
+#[test]
+fn thumbnails_shrink_a_png_named_jpg_through_the_full_decoder() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("screenshot.jpg");
+    image::RgbImage::from_pixel(600, 400, image::Rgb([200, 30, 30]))
+        .save_with_format(&file, image::ImageFormat::Png)
+        .unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir(&out).unwrap();
+    let sizes =
+        thumbnails::make_thumbnail(&file, &out, 300, thumbnails::Decode::ReducedScale).unwrap();
+    assert_eq!(sizes, ((600, 400), (300, 200)));
+    let thumbnail = image::open(out.join("screenshot.jpg")).unwrap().into_rgb8();
+    assert_eq!(thumbnail.dimensions(), (300, 200));
+    let [r, g, b] = thumbnail.get_pixel(150, 100).0;
+    assert!(r > 180 && g < 60 && b < 60, "{:?}", [r, g, b]);
+}
+
 /// Progressive, CMYK and grayscale JPEGs are decoded at reduced scale too: each
 /// thumbnail has the size `image` would give and the photo's solid colour.
 #[test]
