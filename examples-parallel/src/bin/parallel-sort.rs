@@ -68,40 +68,22 @@ fn run(Args { len, runs, seed }: Args) -> anyhow::Result<()> {
         rayon::current_num_threads()
     );
     let numbers = random_numbers(len, seed);
-    let sorted = compare(
-        "numbers, sort_unstable vs par_sort_unstable",
-        &numbers,
-        sort_numbers_sequential,
-        sort_numbers_parallel,
-        runs,
-    )?;
-    let par_sort: fn(&mut [u64]) = |v| v.par_sort();
-    compare(
-        "numbers, sort vs par_sort",
-        &numbers,
-        <[u64]>::sort,
-        par_sort,
-        runs,
-    )?;
+    let kernels: [fn(&mut [u64]); 2] = [sort_numbers_sequential, sort_numbers_parallel];
+    let name = "numbers, sort_unstable vs par_sort_unstable";
+    let sorted = compare(name, &numbers, kernels, runs)?;
+    let kernels: [fn(&mut [u64]); 2] = [<[u64]>::sort, |v| v.par_sort()];
+    compare("numbers, sort vs par_sort", &numbers, kernels, runs)?;
     if len <= SHOW_ALL {
         println!("random numbers: {numbers:?}");
         println!("par_sort_unstable: {sorted:?}");
     }
-    println!(
-        "smallest and largest number: {} {}",
-        sorted[0],
-        sorted[len - 1]
-    );
+    let (smallest, largest) = (sorted[0], sorted[len - 1]);
+    println!("smallest and largest number: {smallest} {largest}");
     drop((numbers, sorted)); // freed before the strings exist
 
     let strings = random_strings(len, seed);
-    let sorted = compare(
-        "strings, sort vs par_sort",
-        &strings,
-        sort_strings_sequential,
-        sort_strings_parallel,
-        runs,
-    )?;
+    let kernels: [fn(&mut [String]); 2] = [sort_strings_sequential, sort_strings_parallel];
+    let sorted = compare("strings, sort vs par_sort", &strings, kernels, runs)?;
     if len <= SHOW_ALL {
         println!("random strings: {strings:?}");
         println!("par_sort: {sorted:?}");
@@ -111,55 +93,47 @@ fn run(Args { len, runs, seed }: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sorts copies of `input` with std's sort and with rayon's, checks that
-/// they agree, prints both median times and returns rayon's result.
+/// Sorts fresh copies of `input` with std's sort and with rayon's, taking
+/// turns (so that other work on the machine slows both alike), for a quarter
+/// of a second to warm up (caches, rayon's workers, the CPUs' idle states),
+/// then `runs` times, as criterion does; the copying and freeing are left out
+/// of the timing. Checks that the two agree, prints their median times and
+/// returns rayon's result.
 fn compare<T: Clone + PartialEq>(
     name: &str,
     input: &[T],
-    std_sort: fn(&mut [T]),
-    rayon_sort: fn(&mut [T]),
+    kernels: [fn(&mut [T]); 2],
     runs: u32,
 ) -> anyhow::Result<Vec<T>> {
-    let [(expected, sequential), (sorted, parallel)] =
-        median_times(input, [std_sort, rayon_sort], runs);
+    let mut results = [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())];
+    let warm_up = Instant::now();
+    let mut timed_rounds = 0;
+    while timed_rounds < runs {
+        let warming_up = warm_up.elapsed() < Duration::from_millis(250);
+        for (kernel, (result, times)) in kernels.iter().zip(&mut results) {
+            let mut v = input.to_vec();
+            let started = Instant::now();
+            kernel(&mut v);
+            if !warming_up {
+                times.push(started.elapsed());
+            }
+            *result = v; // the previous copy is freed here, after the clock stopped
+        }
+        timed_rounds += u32::from(!warming_up);
+    }
+    let [(expected, sequential), (sorted, parallel)] = results.map(|(result, mut times)| {
+        times.sort();
+        (result, times[times.len() / 2].as_secs_f64() * 1e3)
+    });
     ensure!(
         sorted == expected,
         "{name}: rayon's sort differs from std's"
     );
     println!(
-        "{name}: sequential {:.2} ms, parallel {:.2} ms, speedup {:.2}x (median of {runs} runs after a warm-up)",
-        sequential.as_secs_f64() * 1e3,
-        parallel.as_secs_f64() * 1e3,
-        sequential.as_secs_f64() / parallel.as_secs_f64()
+        "{name}: sequential {sequential:.2} ms, parallel {parallel:.2} ms, speedup {:.2}x (median of {runs} runs after a warm-up)",
+        sequential / parallel
     );
     Ok(sorted)
-}
-
-/// Runs both kernels on fresh copies of `input`, taking turns (so that other
-/// work on the machine slows both alike), once to warm up and then `runs`
-/// times, as criterion does; the copying and freeing are left out of the
-/// timing. Returns each kernel's last result and median time.
-fn median_times<T: Clone>(
-    input: &[T],
-    kernels: [fn(&mut [T]); 2],
-    runs: u32,
-) -> [(Vec<T>, Duration); 2] {
-    let mut results = [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())];
-    for run in 0..=runs {
-        for (kernel, (result, times)) in kernels.iter().zip(&mut results) {
-            let mut v = input.to_vec();
-            let started = Instant::now();
-            kernel(&mut v);
-            if run > 0 {
-                times.push(started.elapsed()); // run 0 is the warm-up
-            }
-            *result = v; // the previous copy is freed here, after the clock stopped
-        }
-    }
-    results.map(|(result, mut times)| {
-        times.sort();
-        (result, times[times.len() / 2])
-    })
 }
 
 // ---- kernels: plain functions, so that a benchmark can call them ----
