@@ -5,11 +5,12 @@
 //! cores runs std's sort on every worker. The two classic ways to split the
 //! work, each timed against std's sort of the same input (the median of
 //! `--runs` runs after a warm-up; only the timings vary from run to run):
-//! - by value (`partition_then_sort`): partition around pivots taken from a
-//!   sample into one piece per worker, the way a quicksort starts, then
-//!   `sort_unstable` the pieces in parallel. No buffer; not stable; an input
-//!   with few distinct values may split unevenly: still sorted, only less in
-//!   parallel.
+//! - by value (`partition_then_sort`): std's `select_nth_unstable` moves the
+//!   smaller half of the input (a third, with three workers) in front of the
+//!   rest, the way a quicksort partitions, until there is one piece per
+//!   worker; then `sort_unstable` sorts the pieces in parallel. No buffer;
+//!   not stable; pieces of equal length whatever the input, but each split
+//!   runs on one thread.
 //! - by position (`sort_pieces_then_merge`): `sort` one piece per worker,
 //!   then merge the sorted pieces, each merge split between the workers too.
 //!   Stable, at the price of a buffer as long as the input (a program that
@@ -34,8 +35,8 @@ use rand::{RngExt, SeedableRng};
 const MIN_PIECE: usize = 16 * 1024;
 /// Merges of up to this many elements run on one thread.
 const MERGE_CUTOFF: usize = 16 * 1024;
-/// How many evenly spaced elements a pivot is chosen from.
-const SAMPLE: usize = 4096;
+/// A sort of numbers: std's, or one of the two on every worker.
+type Sort = fn(&mut [u64]);
 
 /// Sort numbers by running std's sort on every rayon worker.
 #[derive(Parser)]
@@ -60,7 +61,7 @@ pub enum Input {
     Random,
     Sorted,
     Reversed,
-    /// Random numbers below 3: many equal keys, uneven partitions.
+    /// Random numbers below 3: many equal keys.
     FewDistinct,
 }
 
@@ -73,51 +74,16 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run(
-    Args {
-        len,
-        input,
-        runs,
-        seed,
-    }: Args,
-) -> anyhow::Result<()> {
-    let numbers = numbers(input, len, seed);
-    println!(
-        "sorting {len} numbers, rayon threads: {}",
-        rayon::current_num_threads()
-    );
-    type Sort = fn(&mut [u64]);
-    let kernels: [(&str, &str, Sort, Sort); 2] = [
-        (
-            "sort_unstable",
-            "partition + sort_unstable per worker",
-            <[u64]>::sort_unstable,
-            partition_then_sort,
-        ),
-        (
-            "sort",
-            "sort per worker + parallel merge",
-            <[u64]>::sort,
-            sort_pieces_then_merge,
-        ),
-    ];
-    for (std_name, name, std_sort, sort) in kernels {
-        let [(expected, sequential), (sorted, parallel)] =
-            median_times(&numbers, [std_sort, sort], runs);
-        ensure!(sorted == expected, "{name} differs from std's {std_name}");
-        println!(
-            "{std_name} vs {name}: sequential {:.2} ms, parallel {:.2} ms, speedup {:.2}x (median of {runs} runs after a warm-up)",
-            sequential.as_secs_f64() * 1e3,
-            parallel.as_secs_f64() * 1e3,
-            sequential.as_secs_f64() / parallel.as_secs_f64()
-        );
-        println!(
-            "{name}: sum {}, smallest {}, largest {}",
-            sum(&sorted),
-            sorted[0],
-            sorted[len - 1]
-        );
-    }
+fn run(args: Args) -> anyhow::Result<()> {
+    let (len, threads) = (args.len, rayon::current_num_threads());
+    let numbers = numbers(args.input, len, args.seed);
+    println!("sorting {len} numbers, rayon threads: {threads}");
+    let names = ["sort_unstable", "partition + sort_unstable per worker"];
+    let kernels: [Sort; 2] = [<[u64]>::sort_unstable, partition_then_sort];
+    compare(&numbers, args.runs, names, kernels)?;
+    let names = ["sort", "sort per worker + parallel merge"];
+    let kernels: [Sort; 2] = [<[u64]>::sort, sort_pieces_then_merge];
+    compare(&numbers, args.runs, names, kernels)?;
     println!("Both sorts on every worker equal std's sort on {len} numbers");
     Ok(())
 }
@@ -125,20 +91,22 @@ fn run(
 /// Sorts `v` unstably: splits it by value into one piece per rayon worker,
 /// the way a quicksort starts, and sorts the pieces with std's
 /// `sort_unstable`, in parallel. Needs no buffer.
-pub fn partition_then_sort<T: Ord + Clone + Send>(v: &mut [T]) {
+pub fn partition_then_sort<T: Ord + Send>(v: &mut [T]) {
     partition_into_pieces(v, rayon::current_num_threads());
 }
 
-fn partition_into_pieces<T: Ord + Clone + Send>(v: &mut [T], pieces: usize) {
+fn partition_into_pieces<T: Ord + Send>(v: &mut [T], pieces: usize) {
     if pieces < 2 || v.len() < 2 * MIN_PIECE {
         v.sort_unstable();
         return;
     }
-    // With three workers: a third of the values on the left, two thirds on
-    // the right, to be split again.
+    // With three workers: the smallest third on the left, the other two
+    // thirds on the right, to be split again. std's `select_nth_unstable`
+    // (a quickselect: quicksort's partitioning, following only the side
+    // that holds position `mid`) moves the `mid` smallest elements in front.
     let left_pieces = pieces / 2;
-    let pivot = sample_quantile(v, left_pieces, pieces);
-    let mid = partition(v, &pivot);
+    let mid = v.len() / pieces * left_pieces;
+    v.select_nth_unstable(mid);
     let (left, right) = v.split_at_mut(mid);
     // The two sides are disjoint: they are sorted at the same time.
     rayon::join(
@@ -151,10 +119,6 @@ fn partition_into_pieces<T: Ord + Clone + Send>(v: &mut [T], pieces: usize) {
 /// sorted pieces merged pairwise, each merge split between the workers too.
 /// Needs a buffer as long as `v`.
 pub fn sort_pieces_then_merge<T: Ord + Copy + Default + Send + Sync>(v: &mut [T]) {
-    if rayon::current_num_threads() < 2 || v.len() < 2 * MIN_PIECE {
-        v.sort(); // one piece: no buffer needed
-        return;
-    }
     // A `vec!` of zeros comes as pages the kernel maps on first write: in
     // the workers, in parallel (a page fault per 4 KiB, a good part of the
     // sort on a small machine).
@@ -166,53 +130,31 @@ pub fn sort_pieces_then_merge<T: Ord + Copy + Default + Send + Sync>(v: &mut [T]
 /// `v`, which a program that sorts again and again can keep.
 pub fn sort_pieces_then_merge_with_buffer<T: Ord + Copy + Send + Sync>(v: &mut [T], buf: &mut [T]) {
     let len = v.len();
-    sort_pieces(
-        v,
-        &mut buf[..len],
-        rayon::current_num_threads(),
-        Into::Slice,
-    );
+    sort_pieces(v, &mut buf[..len], rayon::current_num_threads());
 }
 
-/// Which of the two slices receives a sorted result.
-#[derive(Clone, Copy, PartialEq)]
-enum Into {
-    Slice,
-    Buffer,
-}
-
-/// Sorts `v` in `pieces` pieces and leaves the result in `v` or in `buf`, as
-/// `into` says. The halves leave theirs in the other slice, so each merge
-/// reads from one slice and writes into the other, with no copying back.
-fn sort_pieces<T: Ord + Copy + Send + Sync>(v: &mut [T], buf: &mut [T], pieces: usize, into: Into) {
+/// Sorts `v` with std's `sort` on `pieces` pieces at once, then merges them;
+/// `buf`, as long as `v`, holds the sorted halves during each merge.
+fn sort_pieces<T: Ord + Copy + Send + Sync>(v: &mut [T], buf: &mut [T], pieces: usize) {
     if pieces < 2 || v.len() < 2 * MIN_PIECE {
         v.sort();
-        if into == Into::Buffer {
-            buf.copy_from_slice(v);
-        }
         return;
     }
     let left_pieces = pieces / 2;
     let mid = v.len() / pieces * left_pieces;
-    let halves_into = match into {
-        Into::Slice => Into::Buffer,
-        Into::Buffer => Into::Slice,
-    };
-    {
-        let (v_left, v_right) = v.split_at_mut(mid);
-        let (buf_left, buf_right) = buf.split_at_mut(mid);
-        rayon::join(
-            || sort_pieces(v_left, buf_left, left_pieces, halves_into),
-            || sort_pieces(v_right, buf_right, pieces - left_pieces, halves_into),
-        );
-    }
-    // `join` returned: both halves are sorted, so they can be merged.
-    let (from, to) = match into {
-        Into::Slice => (&*buf, v),
-        Into::Buffer => (&*v, buf),
-    };
-    let (left, right) = from.split_at(mid);
-    merge(left, right, to);
+    let (v_left, v_right) = v.split_at_mut(mid);
+    let (buf_left, buf_right) = buf.split_at_mut(mid);
+    rayon::join(
+        || sort_pieces(v_left, buf_left, left_pieces),
+        || sort_pieces(v_right, buf_right, pieces - left_pieces),
+    );
+    // `join` returned: both halves are sorted. They are copied aside (the
+    // two copies at once) and merged back into `v`.
+    rayon::join(
+        || buf_left.copy_from_slice(v_left),
+        || buf_right.copy_from_slice(v_right),
+    );
+    merge(&buf[..mid], &buf[mid..], v);
 }
 
 /// Merges the sorted `left` and `right` into `out`, in parallel: the middle
@@ -248,65 +190,49 @@ fn merge_sequential<T: Ord + Copy>(left: &[T], right: &[T], out: &mut [T]) {
         r += usize::from(take_right);
         l += usize::from(!take_right);
     }
-    let rest = if l < left.len() {
-        &left[l..]
-    } else {
-        &right[r..]
-    };
-    out[l + r..].copy_from_slice(rest);
+    // One input is used up (its rest is empty): the other's rest ends `out`.
+    out[l + r..][..left.len() - l].copy_from_slice(&left[l..]);
+    out[left.len() + r..].copy_from_slice(&right[r..]);
 }
 
-/// The value with about `numerator / denominator` of `v` below it, estimated
-/// from `SAMPLE` evenly spaced elements. Only the chosen one is cloned.
-fn sample_quantile<T: Ord + Clone>(v: &[T], numerator: usize, denominator: usize) -> T {
-    let mut sample: Vec<&T> = v.iter().step_by((v.len() / SAMPLE).max(1)).collect();
-    sample.sort_unstable();
-    sample[sample.len() / denominator * numerator].clone()
-}
-
-/// Moves the elements less than `pivot` to the front of `v` and returns how
-/// many there are: a branch-free Lomuto partition (each step swaps, then
-/// advances the boundary by 0 or 1).
-fn partition<T: Ord>(v: &mut [T], pivot: &T) -> usize {
-    let mut less = 0;
-    for i in 0..v.len() {
-        let is_less = v[i] < *pivot;
-        v.swap(i, less);
-        less += usize::from(is_less);
-    }
-    less
-}
-
-/// Runs both kernels on fresh copies of `input`, taking turns (so that other
-/// work on the machine slows both alike), once to warm up and then `runs`
-/// times, as criterion does; the copying and freeing are left out of the
-/// timing. Returns each kernel's last result and median time.
-fn median_times(
-    input: &[u64],
-    kernels: [fn(&mut [u64]); 2],
-    runs: u32,
-) -> [(Vec<u64>, Duration); 2] {
+/// Runs both kernels (std's sort, then its rival named by `names`) on fresh
+/// copies of `input`, taking turns (so that other work on the machine slows
+/// both alike), for a quarter of a second to warm up (caches, rayon's
+/// workers, the CPUs' idle states), then `runs` times, as criterion does; the
+/// copying and freeing are left out of the timing. Checks that the two agree
+/// and prints their median times and the rival's sum and extremes.
+fn compare(input: &[u64], runs: u32, names: [&str; 2], kernels: [Sort; 2]) -> anyhow::Result<()> {
     let mut results = [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())];
-    for run in 0..=runs {
+    let warm_up = Instant::now();
+    let mut timed_rounds = 0;
+    while timed_rounds < runs {
+        let warming_up = warm_up.elapsed() < Duration::from_millis(250);
         for (kernel, (result, times)) in kernels.iter().zip(&mut results) {
             let mut v = input.to_vec();
             let started = Instant::now();
             kernel(&mut v);
-            if run > 0 {
-                times.push(started.elapsed()); // run 0 is the warm-up
+            if !warming_up {
+                times.push(started.elapsed());
             }
             *result = v; // the previous copy is freed here, after the clock stopped
         }
+        timed_rounds += u32::from(!warming_up);
     }
-    results.map(|(result, mut times)| {
+    let [(expected, sequential), (sorted, parallel)] = results.map(|(result, mut times)| {
         times.sort();
-        (result, times[times.len() / 2])
-    })
-}
-
-/// The sum of `v` modulo 2^64: the same for every order of the same numbers.
-fn sum(v: &[u64]) -> u64 {
-    v.iter().fold(0, |a, &x| a.wrapping_add(x))
+        (result, times[times.len() / 2].as_secs_f64() * 1e3)
+    });
+    let [std_name, name] = names;
+    ensure!(sorted == expected, "{name} differs from std's {std_name}");
+    println!(
+        "{std_name} vs {name}: sequential {sequential:.2} ms, parallel {parallel:.2} ms, speedup {:.2}x (median of {runs} runs after a warm-up)",
+        sequential / parallel
+    );
+    // Modulo 2^64: the same sum for every order of the same numbers.
+    let sum = sorted.iter().fold(0u64, |sum, &x| sum.wrapping_add(x));
+    let (smallest, largest) = (sorted[0], sorted[sorted.len() - 1]);
+    println!("{name}: sum {sum}, smallest {smallest}, largest {largest}");
+    Ok(())
 }
 
 // ---- demo inputs ----
