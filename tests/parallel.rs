@@ -1261,6 +1261,38 @@ fn thumbnails_decode_jpegs_at_the_smallest_scale_that_covers_the_thumbnail() {
     }
 }
 
+/// The demo photos are pinned: the mean colour of the top and bottom twentieth
+/// of the largest photo, decoded. They are what the generator's formula gives:
+/// (100, 150, 220) plus a grain of 0 to 31 (15.5 on average), less a fade of
+/// 0 (top) to 99 (bottom), halved for green and doubled for blue. A change to
+/// the generator (its fade, its grain) changes them.
+#[test]
+fn thumbnails_demo_photos_fade_from_sky_to_ground() {
+    let dir = TempDir::new().unwrap();
+    assert_eq!(
+        thumbnails::generate_demo_photos(dir.path(), 0.05).unwrap(),
+        12
+    );
+    let photo = image::open(dir.path().join("photo-12.JPEG"))
+        .unwrap()
+        .into_rgb8();
+    let (w, h) = photo.dimensions();
+    let mean = |rows: std::ops::Range<u32>| {
+        let mut sum = [0u64; 3];
+        for y in rows.clone() {
+            for x in 0..w {
+                for (s, c) in sum.iter_mut().zip(photo.get_pixel(x, y).0) {
+                    *s += u64::from(c);
+                }
+            }
+        }
+        sum.map(|s| s / (u64::from(w) * u64::from(rows.len() as u32)))
+    };
+    assert_eq!((w, h), (168, 298));
+    assert_eq!(mean(0..h / 20), [115, 164, 231]);
+    assert_eq!(mean(h - h / 20..h), [115, 118, 42]);
+}
+
 /// A file named `.jpg` that holds another format (a PNG here) is no JPEG for
 /// the reduced-scale decoder: it goes to `image`'s decoder, which tells the
 /// format by the content, and is shrunk like any other photo.
