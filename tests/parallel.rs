@@ -696,7 +696,7 @@ mod sort_on_every_worker_kernels {
             .map(|x| format!("{x:x}"))
             .collect();
         // The first character twice ("aa", "77", ...): 16 distinct values, so
-        // many equal strings and uneven pieces.
+        // many equal strings.
         let few_values: Vec<String> = random.iter().map(|s| s[..1].repeat(2)).collect();
         sorts_like_std(
             "partition",

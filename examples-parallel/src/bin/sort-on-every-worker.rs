@@ -195,33 +195,12 @@ fn merge_sequential<T: Ord + Copy>(left: &[T], right: &[T], out: &mut [T]) {
     out[left.len() + r..].copy_from_slice(&right[r..]);
 }
 
-/// Runs both kernels (std's sort, then its rival named by `names`) on fresh
-/// copies of `input`, taking turns (so that other work on the machine slows
-/// both alike), for a quarter of a second to warm up (caches, rayon's
-/// workers, the CPUs' idle states), then `runs` times, as criterion does; the
-/// copying and freeing are left out of the timing. Checks that the two agree
-/// and prints their median times and the rival's sum and extremes.
+/// Times both kernels (std's sort, then its rival named by `names`) on
+/// `input` (see [`median_time`]), checks that the two agree and prints their
+/// median times and the rival's sum and extremes.
 fn compare(input: &[u64], runs: u32, names: [&str; 2], kernels: [Sort; 2]) -> anyhow::Result<()> {
-    let mut results = [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())];
-    let warm_up = Instant::now();
-    let mut timed_rounds = 0;
-    while timed_rounds < runs {
-        let warming_up = warm_up.elapsed() < Duration::from_millis(250);
-        for (kernel, (result, times)) in kernels.iter().zip(&mut results) {
-            let mut v = input.to_vec();
-            let started = Instant::now();
-            kernel(&mut v);
-            if !warming_up {
-                times.push(started.elapsed());
-            }
-            *result = v; // the previous copy is freed here, after the clock stopped
-        }
-        timed_rounds += u32::from(!warming_up);
-    }
-    let [(expected, sequential), (sorted, parallel)] = results.map(|(result, mut times)| {
-        times.sort();
-        (result, times[times.len() / 2].as_secs_f64() * 1e3)
-    });
+    let [(expected, sequential), (sorted, parallel)] =
+        kernels.map(|kernel| median_time(input, kernel, runs));
     let [std_name, name] = names;
     ensure!(sorted == expected, "{name} differs from std's {std_name}");
     println!(
@@ -233,6 +212,34 @@ fn compare(input: &[u64], runs: u32, names: [&str; 2], kernels: [Sort; 2]) -> an
     let (smallest, largest) = (sorted[0], sorted[sorted.len() - 1]);
     println!("{name}: sum {sum}, smallest {smallest}, largest {largest}");
     Ok(())
+}
+
+/// Sorts fresh copies of `input` with `kernel` for a quarter of a second to
+/// warm up (caches, rayon's workers, the CPUs' idle states), then `runs`
+/// times, as criterion does: in a block of its own runs, so that rayon's
+/// workers are still awake when the next parallel run starts (taking turns
+/// with the sequential sort, they fell asleep in between and the parallel
+/// times doubled). The copying and freeing are left out of the timing.
+/// Returns the last result and the median time in milliseconds.
+fn median_time<T: Clone>(input: &[T], kernel: fn(&mut [T]), runs: u32) -> (Vec<T>, f64) {
+    let once = || {
+        let mut v = input.to_vec();
+        let started = Instant::now();
+        kernel(&mut v);
+        (v, started.elapsed())
+    };
+    let warm_up = Instant::now();
+    while warm_up.elapsed() < Duration::from_millis(250) {
+        once();
+    }
+    let (mut result, mut times) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let (v, time) = once();
+        times.push(time);
+        result = v; // the previous copy is freed here, after the clock stopped
+    }
+    times.sort();
+    (result, times[times.len() / 2].as_secs_f64() * 1e3)
 }
 
 // ---- demo inputs ----
