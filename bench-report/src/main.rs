@@ -622,7 +622,17 @@ fn machine() -> Vec<(&'static str, String)> {
 mod tests {
     use std::collections::BTreeMap;
 
-    use super::{Groups, baseline, lesson, memory, natural_key, write_targets};
+    use super::{Groups, baseline, duration, lesson, memory, natural_key, write_targets};
+
+    #[test]
+    fn durations_are_shown_in_the_unit_that_fits() {
+        assert_eq!(duration(1.84), "1.8 ns");
+        assert_eq!(duration(33_280.0), "33.28 µs");
+        assert_eq!(duration(13.02e6), "13.02 ms");
+        assert_eq!(duration(1.87e9), "1.87 s");
+        assert_eq!(duration(999.0), "999.0 ns");
+        assert_eq!(duration(1e6), "1.00 ms");
+    }
 
     #[test]
     fn memory_is_read_from_meminfo_in_gib() {
