@@ -182,8 +182,8 @@ impl<S: Storage + Sync> Storage for Cache<S> {
         if cached.is_some() {
             return cached;
         }
-        let store = self.inner.name();
-        println!("cache: key {key} not cached, asking the {store}");
+        let (cache, store) = (self.name(), self.inner.name());
+        println!("{cache}: key {key} not cached, asking the {store}");
         let value = self.inner.load(key).await?;
         self.lock_hits().insert(key, value.clone());
         Some(value)
