@@ -311,3 +311,11 @@ async fn an_idle_bucket_saves_up_one_burst_and_no_more() {
     all.extend(starts);
     assert_within_bucket(&all, 10, 3);
 }
+
+// ---------------------------------------------------------------- splitting
+
+#[test]
+fn split_covers_a_range_that_does_not_start_at_zero_in_nearly_equal_parts() {
+    assert_eq!(spawn_blocking::split(10..20, 3), [10..13, 13..16, 16..20]);
+    assert_eq!(spawn_blocking::split(5..6, 2), [5..5, 5..6]);
+}
