@@ -67,8 +67,13 @@ fn run(args: Args) -> anyhow::Result<()> {
             text
         }
         None => {
-            println!("text: {} generated words, seed {}", args.words, args.seed);
-            generate_text(args.words, args.seed)
+            let text = generate_text(args.words, args.seed);
+            let first = text.lines().next().unwrap_or_default();
+            println!(
+                "text: {} generated words, seed {}: {first} ...",
+                args.words, args.seed
+            );
+            text
         }
     };
 
