@@ -1364,3 +1364,19 @@ fn arc_from_scratch_refuses_zero_threads() {
         .run(["--help"])
         .lists_options(&["--threads"]);
 }
+
+/// The library's `Arc` itself: a cloned `Weak` upgrades while an `Arc`
+/// lives, and neither upgrades once the last `Arc` is gone.
+#[test]
+fn arc_from_scratch_cloned_weaks_upgrade_until_the_last_arc_goes() {
+    use examples_shared_state::arc::Arc;
+    let arc = Arc::new(String::from("shared"));
+    let weak = Arc::downgrade(&arc);
+    let clone = weak.clone();
+    assert_eq!(
+        clone.upgrade().as_deref().map(String::as_str),
+        Some("shared")
+    );
+    drop(arc);
+    assert!(weak.upgrade().is_none() && clone.upgrade().is_none());
+}
