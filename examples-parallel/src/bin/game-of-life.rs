@@ -118,7 +118,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         Luma([if cell == 1 { 0 } else { 255 }])
     });
     let mut png = Cursor::new(Vec::new());
-    picture.write_to(&mut png, ImageFormat::Png)?;
+    picture
+        .write_to(&mut png, ImageFormat::Png)
+        .context("encoding the PNG")?;
     let output = args.output.display();
     write_file(&args.output, png.get_ref()).with_context(|| format!("writing {output}"))?;
     println!("wrote the final board, {scale}x{scale} pixels per cell, to {output}");
