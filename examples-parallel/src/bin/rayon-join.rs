@@ -113,7 +113,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-// ---- kernels: plain functions, so that a benchmark can call them ----
+// ---- the two merge sorts ----
 
 /// Sorts `v` with a top-down merge sort, on the current thread only.
 pub fn merge_sort_sequential(v: &mut [u64]) {
