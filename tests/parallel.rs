@@ -1232,14 +1232,17 @@ fn thumbnails_reports_a_corrupt_jpeg_and_saves_the_others() {
 mod thumbnails;
 
 /// The decoder makes the fewest pixels that still cover the thumbnail: a
-/// 1600x900 photo for a 300-pixel box decodes at 1/4 scale (400x225; 1/8
-/// would be 200x113, too small), a 3000x2000 one at 1/8 (375x250); a
-/// photo that fits decodes whole.
+/// 1600x900 photo for a 300-pixel box decodes at 2/8 scale (400x225; 1/8
+/// would be 200x113, too small), a 3000x2000 one at 1/8 (375x250), a
+/// 1000x600 one at 3/8 (375x225; libjpeg rounds sides up, so 1001x601 gives
+/// 376x226); a photo that fits decodes whole.
 #[test]
 fn thumbnails_decode_jpegs_at_the_smallest_scale_that_covers_the_thumbnail() {
     for ((w, h), size, decoded) in [
         ((1600, 900), 300, (400, 225)),
         ((3000, 2000), 300, (375, 250)),
+        ((1000, 600), 300, (375, 225)),
+        ((1001, 601), 300, (376, 226)),
         ((1600, 900), 800, (800, 450)),
         ((200, 100), 300, (200, 100)),
     ] {

@@ -4,14 +4,15 @@
 //! fit in `--size` x `--size` pixels keeping its aspect ratio (photos that
 //! already fit keep their size) and saved under the same name in `--out`.
 //! Making the work smaller comes before adding cores: a JPEG is decoded at
-//! the smallest of 1/8, 1/4, 1/2 or full scale that still covers the
-//! thumbnail (`jpeg-decoder`'s `Decoder::scale`; Pillow's `draft` mode does
-//! the same), so a 12 MP photo never becomes 12 million pixels. Then rayon
-//! runs the photos on every core. The largest files go first in the list, a
-//! heuristic only: rayon splits the list in halves and an idle worker steals
-//! the right half of another's share, so the big photos start early, in no
-//! guaranteed order. `collect` keeps the list's order however the work was
-//! split, so the report comes in name order; only the timing lines vary.
+//! the smallest scale of 1/8, 2/8, ... or 8/8 that still covers the
+//! thumbnail (libjpeg-turbo's scaled inverse DCT, through the `mozjpeg`
+//! crate; Pillow's `draft` mode does the same with 1/8, 1/4 and 1/2), so a
+//! 12 MP photo never becomes 12 million pixels. Then rayon runs the photos on every core. The
+//! largest files go first in the list, a heuristic only: rayon splits the
+//! list in halves and an idle worker steals the right half of another's
+//! share, so the big photos start early, in no guaranteed order. `collect`
+//! keeps the list's order however the work was split, so the report comes in
+//! name order; only the timing lines vary.
 //!
 //! Each thumbnail is encoded in memory, written under a temporary name and
 //! renamed into place, so a failed save (a full disk) leaves no partial file.
@@ -42,7 +43,7 @@ use anyhow::{Context, bail, ensure};
 use clap::Parser;
 use image::codecs::jpeg::JpegEncoder;
 use image::{Rgb, RgbImage, imageops};
-use jpeg_decoder::PixelFormat;
+use mozjpeg::ColorSpace::{JCS_CMYK, JCS_RGB, JCS_YCCK};
 use rayon::prelude::*;
 
 /// Shrink every JPEG in a directory to a thumbnail, in parallel.
@@ -138,8 +139,8 @@ pub type Results = Vec<anyhow::Result<Sizes>>;
 pub enum Decode {
     /// Every pixel of the photo, then shrunk: 12 million pixels for a 12 MP photo.
     Full,
-    /// A JPEG at the smallest of 1/8, 1/4, 1/2 or full scale that still
-    /// covers the thumbnail: up to 64 times fewer pixels made, then shrunk.
+    /// A JPEG at the smallest scale of 1/8, 2/8, ... 8/8 that still covers
+    /// the thumbnail: up to 64 times fewer pixels made, then shrunk.
     ReducedScale,
 }
 
@@ -260,41 +261,78 @@ pub fn fit((width, height): (u32, u32), size: u32) -> (u32, u32) {
     (scaled(width), scaled(height))
 }
 
-/// Decodes a JPEG with `jpeg-decoder` at the smallest DCT scale (1/8, 1/4,
-/// 1/2 or 1) whose result still covers the thumbnail of `size`: the inverse
-/// DCT then makes an 8x8 block of pixels into 1x1, 2x2 or 4x4, and the full
-/// image is never built. Returns the photo's full size and the decoded image.
+/// Decodes a JPEG with libjpeg-turbo (the `mozjpeg` crate) at the smallest
+/// DCT scale n/8 whose result still covers the thumbnail of `size`: the
+/// inverse DCT then makes each 8x8 block of pixels into n x n, and the full
+/// image is never built. Returns the photo's full size
+/// and the decoded image.
 pub fn decode_jpeg_scaled(jpeg: &[u8], size: u32) -> anyhow::Result<((u32, u32), RgbImage)> {
-    let mut decoder = jpeg_decoder::Decoder::new(jpeg);
-    let decoding = |e: jpeg_decoder::Error| anyhow::anyhow!("decoding: {e}");
-    decoder.read_info().map_err(decoding)?;
-    let info = decoder.info().context("decoding: no JPEG header")?;
-    let original = (u32::from(info.width), u32::from(info.height));
-    let (width, height) = fit(original, size);
-    // The thumbnail's sides fit in u16, as the photo's do.
-    let (width, height) = decoder
-        .scale(width as u16, height as u16)
-        .map_err(decoding)?;
-    let pixels = decoder.decode().map_err(decoding)?;
-    let rgb: Vec<u8> = match info.pixel_format {
-        PixelFormat::RGB24 => pixels,
-        // Gray, of one byte or two (the high one first): each made three.
-        PixelFormat::L8 | PixelFormat::L16 => pixels
-            .chunks_exact(info.pixel_format.pixel_bytes())
-            .flat_map(|l| [l[0]; 3])
-            .collect(),
-        // Ink amounts: each colour is what its ink and black leave of white.
-        PixelFormat::CMYK32 => pixels
-            .chunks_exact(4)
-            .flat_map(|p| {
-                let white = |ink: u8| (255 - u32::from(ink)) * (255 - u32::from(p[3])) / 255;
-                [white(p[0]) as u8, white(p[1]) as u8, white(p[2]) as u8]
-            })
-            .collect(),
+    let decode = || -> anyhow::Result<_> {
+        let mut input = Input {
+            rest: jpeg,
+            ran_out: false,
+        };
+        let mut decoder = mozjpeg::Decompress::builder().from_reader(&mut input)?;
+        let (width, height) = (decoder.width() as u32, decoder.height() as u32); // u16 in a JPEG
+        let (w, h) = fit((width, height), size);
+        // Scale n/8 for the smallest n that still covers the thumbnail.
+        let n = (1..=8).find(|n| width * n >= 8 * w && height * n >= 8 * h);
+        decoder.scale(n.unwrap_or(8) as u8);
+        // libjpeg makes RGB of YCbCr, RGB and gray; CMYK is left to us.
+        let cmyk = matches!(decoder.color_space(), JCS_CMYK | JCS_YCCK);
+        let mut pixels = decoder.to_colorspace(if cmyk { JCS_CMYK } else { JCS_RGB })?;
+        let (w, h) = (pixels.width() as u32, pixels.height() as u32);
+        let mut rgb: Vec<u8> = pixels.read_scanlines()?;
+        pixels.finish()?;
+        ensure!(!input.ran_out, "the file ends early");
+        if cmyk {
+            // As JPEGs store it (Adobe's way), 255 is no ink: each colour is
+            // what its ink and black leave of white.
+            let white = |c: u8, k: u8| (u32::from(c) * u32::from(k) / 255) as u8;
+            rgb = rgb
+                .chunks_exact(4)
+                .flat_map(|p| [0, 1, 2].map(|i| white(p[i], p[3])))
+                .collect();
+        }
+        let image = RgbImage::from_raw(w, h, rgb).context("short pixel data")?;
+        Ok(((width, height), image))
     };
-    let image = RgbImage::from_raw(width.into(), height.into(), rgb)
-        .context("decoding: short pixel data")?;
-    Ok((original, image))
+    // libjpeg gives up on a broken file by unwinding (mozjpeg's choice), with
+    // its message as the payload.
+    match std::panic::catch_unwind(decode) {
+        Ok(decoded) => decoded.context("decoding"),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<String>()
+                .map_or("libjpeg gave up", |m| m);
+            bail!("decoding: {message}")
+        }
+    }
+}
+
+/// A JPEG's bytes for libjpeg to read, noting whether it asked for more than
+/// there are. libjpeg only warns of a file cut short and makes up the missing
+/// part, but a thumbnail of half a photo is a failure. (Corrupt data it can
+/// skip past stays a warning, as in Pillow.)
+struct Input<'a> {
+    rest: &'a [u8],
+    ran_out: bool,
+}
+
+impl std::io::Read for Input<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.rest.read(buf)
+    }
+}
+
+impl std::io::BufRead for Input<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.ran_out |= self.rest.is_empty();
+        Ok(self.rest)
+    }
+    fn consume(&mut self, amount: usize) {
+        self.rest = &self.rest[amount..];
+    }
 }
 
 /// Writes `bytes` under a temporary name in `path`'s directory, then renames
