@@ -1081,13 +1081,11 @@ fn thumbnails_shrinks_every_jpeg_to_fit_keeping_the_aspect_ratio() {
     fs::create_dir(photos.path().join("sub")).unwrap();
     write_jpeg(&photos.path().join("sub/nested.jpg"), 400, 400);
 
-    // Parallel only: every file checked below was written by the parallel run.
     let run = recipe!("thumbnails")
         .run([
             photos.path().to_str().unwrap(),
             "--out",
             out.path().to_str().unwrap(),
-            "--parallel-only",
         ])
         .success();
     let names = check_thumbnails(&run, photos.path(), out.path(), 300);
@@ -1107,35 +1105,43 @@ fn thumbnails_shrinks_every_jpeg_to_fit_keeping_the_aspect_ratio() {
         assert_eq!(counts.get(line), Some(&1), "{line}\n{}", run.dump());
     }
 
-    // Timed both ways: the recipe checks that the sequential run made every
-    // photo too, with the parallel run's sizes, and prints the speedup.
-    let out = TempDir::new().unwrap();
-    let run = recipe!("thumbnails")
+    // The slower ways, to compare: one thread, every pixel decoded. The same
+    // photos, the same sizes, and the batch's time with how it was made.
+    let out_sequential = TempDir::new().unwrap();
+    let sequential = recipe!("thumbnails")
         .run([
             photos.path().to_str().unwrap(),
             "--out",
-            out.path().to_str().unwrap(),
-            "--runs",
-            "2",
+            out_sequential.path().to_str().unwrap(),
+            "--sequential",
+            "--decode",
+            "full",
         ])
         .success();
-    // Three timings, the last two as ratios to the first.
-    run.value_of("thumbnails, sequential, full decode: ");
-    for way in ["sequential", "parallel"] {
-        let timing = run.value_of(&format!("thumbnails, {way}, reduced-scale decode: "));
-        assert!(timing.ends_with("x)"), "{}", run.dump());
-    }
-    assert!(
-        run.stdout
-            .contains("\n(each the median of 2 runs after a warm-up; "),
-        "{}",
-        run.dump()
-    );
     assert_eq!(
-        check_thumbnails(&run, photos.path(), out.path(), 300),
+        check_thumbnails(&sequential, photos.path(), out_sequential.path(), 300),
         expected
     );
-    assert_eq!(run.last_line(), "Saved 8 thumbnails, 0 failed");
+    let sizes = |run: &Run| -> Vec<String> {
+        let lines = run.lines().into_iter();
+        lines
+            .filter(|l| l.contains(" -> "))
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(sizes(&sequential), sizes(&run), "{}", sequential.dump());
+    // The time, then how: rayon's pool has a thread per CPU the test may use.
+    let made = |run: &Run| {
+        let (ms, how) = run.value_of("made in ").split_once(" ms on ").unwrap();
+        assert!(ms.parse::<f64>().is_ok_and(|ms| ms > 0.0), "{}", run.dump());
+        how.to_owned()
+    };
+    let cpus = std::thread::available_parallelism().unwrap();
+    assert_eq!(
+        made(&run),
+        format!("rayon's {cpus}-thread pool, decode ReducedScale")
+    );
+    assert_eq!(made(&sequential), "one thread, decode Full");
 }
 
 #[test]
@@ -1152,7 +1158,7 @@ fn thumbnails_takes_the_photos_of_the_named_directory_only() {
     write_jpeg(&named.join("a.jpg"), 400, 200);
     write_jpeg(&sibling.join("b.jpg"), 400, 200);
     let run = recipe!("thumbnails")
-        .run([named.to_str().unwrap(), "--parallel-only"])
+        .run([named.to_str().unwrap()])
         .success();
     let names = check_thumbnails(&run, &named, &named.join("thumbnails"), 300);
     assert_eq!(
@@ -1186,12 +1192,7 @@ fn thumbnails_reports_a_corrupt_jpeg_and_saves_the_others() {
     let bad = if cfg!(unix) { 4 } else { 3 };
 
     let run = recipe!("thumbnails")
-        .run([
-            photos.path().to_str().unwrap(),
-            "--size",
-            "128",
-            "--parallel-only",
-        ])
+        .run([photos.path().to_str().unwrap(), "--size", "128"])
         .failure();
     let out = photos.path().join("thumbnails");
     let names = check_thumbnails(&run, photos.path(), &out, 128);
@@ -1363,7 +1364,7 @@ fn thumbnails_of_progressive_cmyk_and_grayscale_jpegs_keep_their_colour() {
         encoder.encode(data, w, h, *colour_type).unwrap();
     }
     let run = recipe!("thumbnails")
-        .run([photos.path().to_str().unwrap(), "--parallel-only"])
+        .run([photos.path().to_str().unwrap()])
         .success();
     assert_eq!(run.last_line(), "Saved 4 thumbnails, 0 failed");
     for (name, _, _, _, rgb) in cases {
@@ -1389,10 +1390,7 @@ fn thumbnails_of_progressive_cmyk_and_grayscale_jpegs_keep_their_colour() {
 fn thumbnails_default_run_makes_demo_photos_and_their_thumbnails() {
     let scratch = TempDir::new().unwrap();
     let run = recipe!("thumbnails")
-        .run_in(
-            scratch.path(),
-            ["--demo-megapixels", "0.2", "--parallel-only"],
-        )
+        .run_in(scratch.path(), ["--demo-megapixels", "0.2"])
         .success();
     // A directory of this run's own, under TMPDIR, printed.
     let generated = run.value_of("generated 12 demo photos in ");
@@ -1467,7 +1465,7 @@ exit $rc"#;
             mountpoint.path().to_str().unwrap(),
             copy.path().to_str().unwrap(),
         ])
-        .run([photos.to_str().unwrap(), "--parallel-only"]);
+        .run([photos.to_str().unwrap()]);
     // Not a skip: a machine where this cannot run fails the test, saying why.
     assert!(
         !matches!(run.code, Some(98 | 99)),

@@ -21,10 +21,10 @@
 //!
 //! Without a directory, 12 demo photos are generated in a new directory
 //! under the system's temporary directory (printed), and the thumbnails go
-//! to `thumbnails/` in it. The batch is timed three ways, each the median of
-//! `--runs` runs after a quarter-second warm-up: sequential with a full
-//! decode, sequential with a reduced-scale decode, parallel with it
-//! (`--parallel-only` makes the thumbnails once, the last way).
+//! to `thumbnails/` in it. The batch's time is printed; `--sequential` and
+//! `--decode full` make it the slower ways, to compare. The benchmarks time
+//! all four ways and Pillow on the same photos, up to 12 MP (`make bench`,
+//! BENCHMARKS.md).
 //!
 //! ```sh
 //! cargo run --release -p examples-parallel --bin thumbnails -- ~/Pictures --out /tmp/thumbnails
@@ -33,11 +33,10 @@
 use std::cmp::Reverse;
 use std::fs;
 use std::io::Write;
-use std::iter::zip;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
@@ -57,12 +56,12 @@ struct Args {
     /// Thumbnails fit in a square of this many pixels [1-10000].
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     size: u32,
-    /// Make the thumbnails once, in parallel, without timing a sequential run.
+    /// Make the thumbnails on one thread, to compare.
     #[arg(long)]
-    parallel_only: bool,
-    /// Each time printed is the median of this many runs, after a warm-up [1-100].
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
-    runs: u32,
+    sequential: bool,
+    /// How each JPEG is decoded: `full` makes every pixel, to compare.
+    #[arg(long, value_enum, default_value_t = Decode::ReducedScale)]
+    decode: Decode,
     /// Largest demo photo in megapixels, the smallest 40 times smaller
     /// [0.001-100]. Only without DIR.
     #[arg(long, default_value_t = 0.5, value_parser = megapixels)]
@@ -101,12 +100,18 @@ fn run(args: Args) -> anyhow::Result<()> {
         dir.display(),
         out.display()
     );
-    println!("rayon threads: {}", rayon::current_num_threads());
-    let results = if args.parallel_only {
-        thumbnails_parallel(&files, &out, size, Decode::ReducedScale)
+    let started = Instant::now();
+    let results = if args.sequential {
+        thumbnails_sequential(&files, &out, size, args.decode)
     } else {
-        time_three_ways(&files, &out, size, args.runs)?
+        thumbnails_parallel(&files, &out, size, args.decode)
     };
+    let ms = started.elapsed().as_secs_f64() * 1e3;
+    let on = match args.sequential {
+        true => "one thread".to_owned(),
+        false => format!("rayon's {}-thread pool", rayon::current_num_threads()),
+    };
+    println!("made in {ms:.1} ms on {on}, decode {:?}", args.decode);
 
     let mut failed = 0;
     for (file, result) in files.iter().zip(&results) {
@@ -135,7 +140,7 @@ pub type Sizes = ((u32, u32), (u32, u32));
 pub type Results = Vec<anyhow::Result<Sizes>>;
 
 /// How a photo is decoded before it is shrunk.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Decode {
     /// Every pixel of the photo, then shrunk: 12 million pixels for a 12 MP photo.
     Full,
@@ -202,52 +207,6 @@ pub fn make_thumbnail(file: &Path, out: &Path, size: u32, decode: Decode) -> any
 }
 
 // ---- helpers ----
-
-/// Times the batch three ways: less work first (fewer pixels decoded), then
-/// every core, each against the first. Returns the parallel run's results.
-fn time_three_ways(files: &[PathBuf], out: &Path, size: u32, runs: u32) -> anyhow::Result<Results> {
-    type Kernel = fn(&[PathBuf], &Path, u32, Decode) -> Results;
-    let time = |kernel: Kernel, decode| median_time(runs, || kernel(files, out, size, decode));
-    let (full, full_time) = time(thumbnails_sequential, Decode::Full);
-    let (_, reduced_time) = time(thumbnails_sequential, Decode::ReducedScale);
-    let (parallel, parallel_time) = time(thumbnails_parallel, Decode::ReducedScale);
-    // Every photo made both ways has one size. (A save may fail in one run
-    // only, on a disk that filled up.)
-    let agree = full.len() == files.len()
-        && zip(&full, &parallel).all(|pair| !matches!(pair, (Ok(s), Ok(p)) if s != p));
-    ensure!(agree, "the sequential and parallel runs disagree");
-    for (way, time) in [
-        ("sequential, full decode", full_time),
-        ("sequential, reduced-scale decode", reduced_time),
-        ("parallel, reduced-scale decode", parallel_time),
-    ] {
-        let speedup = full_time.as_secs_f64() / time.as_secs_f64();
-        let ms = time.as_secs_f64() * 1e3;
-        println!("thumbnails, {way}: {ms:.1} ms ({speedup:.2}x)");
-    }
-    println!("(each the median of {runs} runs after a warm-up; Nx = N times as fast as the first)");
-    Ok(parallel)
-}
-
-/// Runs `f` for a quarter of a second to warm up (caches, rayon's workers,
-/// the CPUs' idle states), then `runs` times, as criterion does: returns the
-/// last result and the median time.
-fn median_time<T>(runs: u32, mut f: impl FnMut() -> T) -> (T, Duration) {
-    let warm_up = Instant::now();
-    let mut result = f();
-    while warm_up.elapsed() < Duration::from_millis(250) {
-        result = f();
-    }
-    let mut times = Vec::new();
-    for _ in 0..runs {
-        let started = Instant::now();
-        let latest = f();
-        times.push(started.elapsed());
-        result = latest; // the previous result is freed after the clock stopped
-    }
-    times.sort();
-    (result, times[times.len() / 2])
-}
 
 /// The size of the thumbnail of a `width` x `height` photo: the largest that
 /// fits in `size` x `size` with the same aspect ratio (rounded as `image`'s
