@@ -30,8 +30,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, ensure};
 use clap::{Parser, ValueEnum};
 use image::{GrayImage, ImageFormat, Luma};
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
+use rand::{RngExt, SeedableRng, rngs::StdRng};
 use rayon::prelude::*;
 
 /// Run Conway's Game of Life on a torus, in parallel, and draw the final board.
@@ -84,8 +83,8 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let (width, height, generations, scale) =
-        (args.width, args.height, args.generations, args.scale);
+    let (width, height, runs, scale) = (args.width, args.height, args.runs, args.scale);
+    let generations = args.generations;
     ensure!(
         width.max(height) * scale <= 16_384,
         "--scale {scale} makes the PNG larger than 16384 pixels a side"
@@ -95,14 +94,13 @@ fn run(args: Args) -> anyhow::Result<()> {
     let threads = rayon::current_num_threads();
     println!("Game of Life on a {width}x{height} torus, rayon threads: {threads}");
 
-    let (expected, sequential) = median_time(args.runs, || life_sequential(&board, w, generations));
-    let (last, parallel) = median_time(args.runs, || life_parallel(&board, w, generations));
+    let (expected, sequential) = median_time(runs, || life_sequential(&board, w, generations));
+    let (last, parallel) = median_time(runs, || life_parallel(&board, w, generations));
     ensure!(last == expected, "parallel and sequential boards differ");
-    let speedup = sequential.as_secs_f64() / parallel.as_secs_f64();
+    let speedup = sequential.div_duration_f64(parallel);
     println!(
         "{generations} generations: sequential {sequential:.2?}, parallel {parallel:.2?}, \
-         speedup {speedup:.2}x (median of {} runs after a warm-up)",
-        args.runs
+         speedup {speedup:.2}x (median of {runs} runs after a warm-up)"
     );
     if width <= 64 && height <= 64 {
         for row in last.chunks(w) {
@@ -113,18 +111,17 @@ fn run(args: Args) -> anyhow::Result<()> {
 
     // Encoded in memory, then written with a writer we own: `image`'s `save`
     // writes through a `BufWriter` whose drop swallows the last write's error.
-    let picture = GrayImage::from_fn(width * scale, height * scale, |x, y| {
-        let cell = last[(y / scale * width + x / scale) as usize];
-        Luma([if cell == 1 { 0 } else { 255 }])
-    });
     let mut png = Cursor::new(Vec::new());
-    picture
-        .write_to(&mut png, ImageFormat::Png)
-        .context("encoding the PNG")?;
+    GrayImage::from_fn(width * scale, height * scale, |x, y| {
+        let cell = last[(y / scale * width + x / scale) as usize];
+        Luma([if cell == 1 { 0 } else { 255 }]) // a live cell is black
+    })
+    .write_to(&mut png, ImageFormat::Png)
+    .context("encoding the PNG")?;
     let output = args.output.display();
     write_file(&args.output, png.get_ref()).with_context(|| format!("writing {output}"))?;
     println!("wrote the final board, {scale}x{scale} pixels per cell, to {output}");
-    let live = live_cells(&last);
+    let live = last.iter().filter(|&&c| c == 1).count();
     println!("live cells after {generations} generations: {live}");
     Ok(())
 }
@@ -160,8 +157,7 @@ pub fn life_parallel(board: &[u8], width: usize, generations: u32) -> Vec<u8> {
 
 /// Applies `step` (current -> next) `generations` times, swapping the boards.
 fn evolve(board: &[u8], generations: u32, step: impl Fn(&[u8], &mut [u8])) -> Vec<u8> {
-    let mut current = board.to_vec();
-    let mut next = vec![0; board.len()];
+    let (mut current, mut next) = (board.to_vec(), vec![0; board.len()]);
     for _ in 0..generations {
         step(&current, &mut next);
         std::mem::swap(&mut current, &mut next);
@@ -172,8 +168,7 @@ fn evolve(board: &[u8], generations: u32, step: impl Fn(&[u8], &mut [u8])) -> Ve
 /// Row `y` of the next generation, from the current board's rows y-1, y, y+1
 /// (wrapping around the edges).
 fn next_row(current: &[u8], y: usize, out: &mut [u8]) {
-    let width = out.len();
-    let height = current.len() / width;
+    let (width, height) = (out.len(), current.len() / out.len());
     let row = |y: usize| &current[(y % height) * width..][..width];
     let (up, mid, down) = (row(y + height - 1), row(y), row(y + 1));
     // Born with 3 live neighbours (3 | 0); survives with 2 or 3 (2 | 1, 3 | 1).
@@ -189,10 +184,6 @@ fn next_row(current: &[u8], y: usize, out: &mut [u8]) {
     for (cell, ((u, m), d)) in out[1..].iter_mut().zip(windows) {
         *cell = rule(u[0] + u[1] + u[2] + m[0] + m[2] + d[0] + d[1] + d[2], m[1]);
     }
-}
-
-pub fn live_cells(board: &[u8]) -> usize {
-    board.iter().filter(|&&c| c == 1).count()
 }
 
 /// Runs `kernel` for a quarter of a second to warm up (caches, rayon's
@@ -223,12 +214,11 @@ fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
         return fs::write(path, bytes); // unbuffered: every error seen
     }
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    // A bare file name's parent is "": tempfile takes it for the current directory.
     let mut file = tempfile::Builder::new()
         .permissions(fs::Permissions::from_mode(0o666)) // less the umask, as `File::create`
-        .tempfile_in(dir.unwrap_or(Path::new(".")))?;
-    file.write_all(bytes)?;
-    file.flush()?;
+        .tempfile_in(path.parent().unwrap_or(Path::new(".")))?;
+    file.write_all(bytes)?; // a `File`, unbuffered: no flush needed
     file.persist(path)?;
     Ok(())
 }
