@@ -26,10 +26,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::ensure;
-use clap::builder::RangedU64ValueParser;
 use clap::{Parser, ValueEnum};
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
+use rand::{RngExt, SeedableRng, rngs::StdRng};
 
 /// Slices shorter than twice this are sorted in one piece.
 const MIN_PIECE: usize = 16 * 1024;
@@ -43,8 +41,8 @@ type Sort = fn(&mut [u64]);
 struct Args {
     /// How many numbers to sort [1-10000000].
     #[arg(long, default_value_t = 100_000,
-          value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000_000))]
-    len: usize,
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    len: u64,
     /// The shape of the input.
     #[arg(long, value_enum, default_value_t = Input::Random)]
     input: Input,
@@ -97,8 +95,7 @@ pub fn partition_then_sort<T: Ord + Send>(v: &mut [T]) {
 
 fn partition_into_pieces<T: Ord + Send>(v: &mut [T], pieces: usize) {
     if pieces < 2 || v.len() < 2 * MIN_PIECE {
-        v.sort_unstable();
-        return;
+        return v.sort_unstable();
     }
     // With three workers: the smallest third on the left, the other two
     // thirds on the right, to be split again. std's `select_nth_unstable`
@@ -137,8 +134,7 @@ pub fn sort_pieces_then_merge_with_buffer<T: Ord + Copy + Send + Sync>(v: &mut [
 /// `buf`, as long as `v`, holds the sorted halves during each merge.
 fn sort_pieces<T: Ord + Copy + Send + Sync>(v: &mut [T], buf: &mut [T], pieces: usize) {
     if pieces < 2 || v.len() < 2 * MIN_PIECE {
-        v.sort();
-        return;
+        return v.sort();
     }
     let left_pieces = pieces / 2;
     let mid = v.len() / pieces * left_pieces;
@@ -163,8 +159,7 @@ fn sort_pieces<T: Ord + Copy + Send + Sync>(v: &mut [T], buf: &mut [T], pieces: 
 /// Equal elements keep `left`'s first, so the merge is stable.
 fn merge<T: Ord + Copy + Send + Sync>(left: &[T], right: &[T], out: &mut [T]) {
     if out.len() <= MERGE_CUTOFF {
-        merge_sequential(left, right, out);
-        return;
+        return merge_sequential(left, right, out);
     }
     let (l, r) = if left.len() >= right.len() {
         let l = left.len() / 2;
@@ -245,9 +240,8 @@ fn median_time<T: Clone>(input: &[T], kernel: fn(&mut [T]), runs: u32) -> (Vec<T
 // ---- demo inputs ----
 
 /// `len` numbers of the given shape, the same for the same seed.
-pub fn numbers(input: Input, len: usize, seed: u64) -> Vec<u64> {
+pub fn numbers(input: Input, len: u64, seed: u64) -> Vec<u64> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let len = len as u64;
     match input {
         Input::Random => (0..len).map(|_| rng.random()).collect(),
         Input::Sorted => (0..len).collect(),
