@@ -1132,8 +1132,15 @@ fn thumbnails_shrinks_every_jpeg_to_fit_keeping_the_aspect_ratio() {
     assert_eq!(sizes(&sequential), sizes(&run), "{}", sequential.dump());
     // The time, then how: rayon's pool has a thread per CPU the test may use.
     let made = |run: &Run| {
-        let (ms, how) = run.value_of("made in ").split_once(" ms on ").unwrap();
-        assert!(ms.parse::<f64>().is_ok_and(|ms| ms > 0.0), "{}", run.dump());
+        let (time, how) = run.value_of("made in ").split_once(" on ").unwrap();
+        let number = time.trim_end_matches(['s', 'm', 'µ']);
+        let unit = &time[number.len()..];
+        let positive = number.parse::<f64>().is_ok_and(|t| t > 0.0);
+        assert!(
+            positive && ["s", "ms", "µs"].contains(&unit),
+            "{}",
+            run.dump()
+        );
         how.to_owned()
     };
     let cpus = std::thread::available_parallelism().unwrap();
@@ -1218,6 +1225,13 @@ fn thumbnails_reports_a_corrupt_jpeg_and_saves_the_others() {
             run.dump()
         );
     }
+    // libjpeg only warns of a file cut short (and makes up the rest): the
+    // recipe fails it all the same, and says why.
+    assert!(
+        failures[bad - 1].ends_with("g-truncated.jpg: decoding: the file ends early"),
+        "{}",
+        run.dump()
+    );
     assert_eq!(
         stderr[bad],
         format!("error: {bad} of {} photos failed", bad + 3)
@@ -1235,8 +1249,11 @@ mod thumbnails;
 /// The decoder makes the fewest pixels that still cover the thumbnail: a
 /// 1600x900 photo for a 300-pixel box decodes at 2/8 scale (400x225; 1/8
 /// would be 200x113, too small), a 3000x2000 one at 1/8 (375x250), a
-/// 1000x600 one at 3/8 (375x225; libjpeg rounds sides up, so 1001x601 gives
-/// 376x226); a photo that fits decodes whole.
+/// 1000x600 one at 3/8 (375x225). libjpeg rounds sides up: 1001x601 gives
+/// 376x226, and 800x604 at 3/8 gives 300x227, which covers its 300x227
+/// thumbnail. The short side counts too: 798x797 has a 300x300 thumbnail,
+/// and at 3/8 would be 300x299, so it takes 4/8. A photo that fits decodes
+/// whole.
 #[test]
 fn thumbnails_decode_jpegs_at_the_smallest_scale_that_covers_the_thumbnail() {
     for ((w, h), size, decoded) in [
@@ -1244,6 +1261,8 @@ fn thumbnails_decode_jpegs_at_the_smallest_scale_that_covers_the_thumbnail() {
         ((3000, 2000), 300, (375, 250)),
         ((1000, 600), 300, (375, 225)),
         ((1001, 601), 300, (376, 226)),
+        ((800, 604), 300, (300, 227)),
+        ((798, 797), 300, (399, 399)),
         ((1600, 900), 800, (800, 450)),
         ((200, 100), 300, (200, 100)),
     ] {
@@ -1343,6 +1362,14 @@ fn thumbnails_of_progressive_cmyk_and_grayscale_jpegs_keep_their_colour() {
             false,
             [200, 100, 50],
         ),
+        // With black: 50 of it leaves 205/255 of each colour, rounded down.
+        (
+            "cmyk-black.jpg",
+            pixels(&[55, 155, 205, 50]),
+            ColorType::Cmyk,
+            false,
+            [160, 80, 40],
+        ),
         (
             "ycck.jpg",
             pixels(&[55, 155, 205, 0]),
@@ -1366,7 +1393,7 @@ fn thumbnails_of_progressive_cmyk_and_grayscale_jpegs_keep_their_colour() {
     let run = recipe!("thumbnails")
         .run([photos.path().to_str().unwrap()])
         .success();
-    assert_eq!(run.last_line(), "Saved 4 thumbnails, 0 failed");
+    assert_eq!(run.last_line(), "Saved 5 thumbnails, 0 failed");
     for (name, _, _, _, rgb) in cases {
         assert_eq!(
             run.line_counts()

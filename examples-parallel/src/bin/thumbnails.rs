@@ -106,12 +106,12 @@ fn run(args: Args) -> anyhow::Result<()> {
     } else {
         thumbnails_parallel(&files, &out, size, args.decode)
     };
-    let ms = started.elapsed().as_secs_f64() * 1e3;
+    let elapsed = started.elapsed();
     let on = match args.sequential {
         true => "one thread".to_owned(),
         false => format!("rayon's {}-thread pool", rayon::current_num_threads()),
     };
-    println!("made in {ms:.1} ms on {on}, decode {:?}", args.decode);
+    println!("made in {elapsed:.1?} on {on}, decode {:?}", args.decode);
 
     let mut failed = 0;
     for (file, result) in files.iter().zip(&results) {
@@ -234,9 +234,10 @@ pub fn decode_jpeg_scaled(jpeg: &[u8], size: u32) -> anyhow::Result<((u32, u32),
         let mut decoder = mozjpeg::Decompress::builder().from_reader(&mut input)?;
         let (width, height) = (decoder.width() as u32, decoder.height() as u32); // u16 in a JPEG
         let (w, h) = fit((width, height), size);
-        // Scale n/8 for the smallest n that still covers the thumbnail.
-        let n = (1..=8).find(|n| width * n >= 8 * w && height * n >= 8 * h);
-        decoder.scale(n.unwrap_or(8) as u8);
+        // Scale n/8 for the smallest n whose sides (rounded up, as libjpeg
+        // rounds them) still cover the thumbnail's.
+        let covers = |n: u32| (width * n).div_ceil(8) >= w && (height * n).div_ceil(8) >= h;
+        decoder.scale((1..=8).find(|&n| covers(n)).unwrap_or(8) as u8);
         // libjpeg makes RGB of YCbCr, RGB and gray; CMYK is left to us.
         let cmyk = matches!(decoder.color_space(), JCS_CMYK | JCS_YCCK);
         let mut pixels = decoder.to_colorspace(if cmyk { JCS_CMYK } else { JCS_RGB })?;
@@ -296,22 +297,16 @@ impl std::io::BufRead for Input<'_> {
 
 /// Writes `bytes` under a temporary name in `path`'s directory, then renames
 /// it into place: a failed write leaves no truncated file under `path` and
-/// is an error naming it. An existing `path` that is not a regular file (a
-/// device such as `/dev/full`) is written straight to, never renamed over.
+/// is an error naming it.
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let writing = || format!("writing {}", path.display());
-    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        return fs::write(path, bytes).with_context(writing); // unbuffered: every error seen
-    }
     let dir = path.parent().context("a file to write has a directory")?;
     // 0o666 less the umask, as `File::create` gives (a temporary file is 0o600).
     let mut file = tempfile::Builder::new()
         .permissions(fs::Permissions::from_mode(0o666))
         .tempfile_in(dir)
         .with_context(writing)?;
-    file.write_all(bytes)
-        .and_then(|()| file.flush())
-        .with_context(writing)?;
+    file.write_all(bytes).with_context(writing)?; // unbuffered: every error seen
     file.persist(path).with_context(writing)?;
     Ok(())
 }
