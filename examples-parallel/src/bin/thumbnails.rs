@@ -223,8 +223,7 @@ pub fn fit((width, height): (u32, u32), size: u32) -> (u32, u32) {
 /// Decodes a JPEG with libjpeg-turbo (the `mozjpeg` crate) at the smallest
 /// DCT scale n/8 whose result still covers the thumbnail of `size`: the
 /// inverse DCT then makes each 8x8 block of pixels into n x n, and the full
-/// image is never built. Returns the photo's full size
-/// and the decoded image.
+/// image is never built. Returns the photo's full size and the decoded image.
 pub fn decode_jpeg_scaled(jpeg: &[u8], size: u32) -> anyhow::Result<((u32, u32), RgbImage)> {
     let decode = || -> anyhow::Result<_> {
         let mut input = Input {
