@@ -1149,6 +1149,7 @@ fn thumbnails_shrinks_every_jpeg_to_fit_keeping_the_aspect_ratio() {
         format!("rayon's {cpus}-thread pool, decode ReducedScale")
     );
     assert_eq!(made(&sequential), "one thread, decode Full");
+    assert_eq!(sequential.last_line(), "Saved 8 thumbnails, 0 failed");
 }
 
 #[test]
