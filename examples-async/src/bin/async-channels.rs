@@ -203,7 +203,7 @@ async fn watch_latest(watchers: u64, updates: u64) -> anyhow::Result<u64> {
     drop(tx); // ends the watchers' loops once they have seen the final value
     for (w, last) in set.join_all().await {
         println!("watch: watcher {w} ended on {last}");
-        ensure!(last == updates, "watcher {w} missed the final value");
+        ensure!(last == updates, "watcher {w} missed the final {updates}");
     }
     Ok(updates)
 }
