@@ -7,12 +7,12 @@
 //! the smallest scale of 1/8, 2/8, ... or 8/8 that still covers the
 //! thumbnail (libjpeg-turbo's scaled inverse DCT, through the `mozjpeg`
 //! crate; Pillow's `draft` mode does the same with 1/8, 1/4 and 1/2), so a
-//! 12 MP photo never becomes 12 million pixels. Then rayon runs the photos on every core. The
-//! largest files go first in the list, a heuristic only: rayon splits the
-//! list in halves and an idle worker steals the right half of another's
-//! share, so the big photos start early, in no guaranteed order. `collect`
-//! keeps the list's order however the work was split, so the report comes in
-//! name order; only the timing lines vary.
+//! 12 MP photo never becomes 12 million pixels. Then rayon runs the photos
+//! on every core. The largest files go first in the list, a heuristic only:
+//! rayon splits the list in halves and an idle worker steals the right half
+//! of another's share, so the big photos start early, in no guaranteed
+//! order. `collect` keeps the list's order however the work was split, so
+//! the report comes in name order; only the timing line varies.
 //!
 //! Each thumbnail is encoded in memory, written under a temporary name and
 //! renamed into place, so a failed save (a full disk) leaves no partial file.
@@ -87,9 +87,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     fs::create_dir_all(&out)
         .with_context(|| format!("creating the output directory --out {}", out.display()))?;
     // Saving into the photo directory would replace the photos themselves.
+    let resolve =
+        |p: &Path| fs::canonicalize(p).with_context(|| format!("resolving {}", p.display()));
     ensure!(
-        fs::canonicalize(&out)?
-            != fs::canonicalize(&dir).context("resolving the photo directory")?,
+        resolve(&out)? != resolve(&dir)?,
         "--out {} is the photo directory: the thumbnails would replace the photos",
         out.display()
     );
