@@ -1563,6 +1563,29 @@ fn thumbnails_missing_directory_is_a_clear_error() {
         .fails_with_one_line_naming("no-such-photo-dir");
 }
 
+/// `--out` that names the photo directory, by another spelling (`DIR/.`) or
+/// through a link, would replace the photos: refused before any is touched.
+#[test]
+fn thumbnails_refuses_to_save_into_the_photo_directory() {
+    let photos = TempDir::new().unwrap();
+    let photo = photos.path().join("a.jpg");
+    write_jpeg(&photo, 400, 200);
+    let before = fs::read(&photo).unwrap();
+    let link = photos.path().join("link");
+    std::os::unix::fs::symlink(photos.path(), &link).unwrap();
+    let dot = photos.path().join(".");
+    for out in [photos.path(), dot.as_path(), link.as_path()] {
+        let out = out.to_str().unwrap();
+        let run = recipe!("thumbnails")
+            .run([photos.path().to_str().unwrap(), "--out", out])
+            .fails_with_one_line_naming("is the photo directory");
+        assert!(run.stderr.contains(out), "{}", run.dump());
+        assert_eq!(fs::read(&photo).unwrap(), before, "{}", run.dump());
+    }
+    // Only the photo and the link: no thumbnail, no temporary file.
+    assert_eq!(fs::read_dir(photos.path()).unwrap().count(), 2);
+}
+
 #[test]
 fn thumbnails_directory_without_jpegs_is_a_clear_error() {
     let photos = TempDir::new().unwrap();
